@@ -1,0 +1,1 @@
+"""Wijkbeeld ETL: readers -> text steps -> staging -> marts -> atomic swap. Never imports streamlit."""

@@ -1,0 +1,401 @@
+"""Police-registered crime and nuisance per wijk/buurt (Politie open data, published through CBS).
+
+Tables: 47022NED (misdrijven per maand, wijk en buurt), 47018NED (per jaar), 47024NED (geregistreerde
+overlast; dimension `Overlast`, topic `GeregistreerdeOverlast_*`) and, at gemeente level, 47013NED. Read either
+as a cached OData table folder (see cbs_odata) or as the data.politie.nl / StatLine CSV download.
+
+The total row ('0.0.0 Totaal misdrijven', or a nuisance category titled 'Totaal ...') is never kept: adding it
+to its parts would double every count. How many total rows were set aside is written to `notes`.
+A CSV download names buurten instead of coding them; `match_area_names` links names to boundary codes only
+where exactly one boundary carries that name, and reports the rest instead of guessing.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from etl.crime_groups import SOORT_MISDRIJF_TITLES, TOTAL_CODE
+from etl.readers.base import Reject, ReadResult, SourceError
+from etl.readers.cbs_odata import (
+    CbsTable,
+    month_starts,
+    parse_cbs_number,
+    parse_periods,
+    read_cbs_csv,
+    read_cbs_table,
+    read_code_list_csv,
+    strip_keys,
+    unparsable_numbers,
+)
+
+POLICE_COLUMNS = {
+    "area_code": "string",
+    "period_start": "datetime64[ns]",
+    "period_type": "string",         # 'maand' | 'jaar'
+    "crime_code": "string",          # SoortMisdrijf key ('1.1.1') or nuisance key
+    "crime_label": "string",         # title from the table's own code list
+    "count": "Int64",                # NA when withheld or null, never 0 for unknown
+    "source_table": "string",
+    "area_name": "string",           # title of the region (CSV downloads: the only region information)
+    "source_record": "string",       # locator in the source ('TypedDataSet_002.json value[15]', 'line 12')
+}
+CRIME_DIMENSIONS = ("SoortMisdrijf", "Overlast", "SoortOverlast")
+COUNT_TOPIC_PREFIXES = ("GeregistreerdeMisdrijven", "GeregistreerdeOverlast")
+KNOWN_TABLES = {
+    "47022NED": "misdrijven per maand, wijk en buurt",
+    "47018NED": "misdrijven per jaar, wijk en buurt",
+    "47024NED": "geregistreerde overlast per wijk en buurt",
+    "47013NED": "misdrijven per gemeente",
+}
+AREA_CODE_PATTERN = r"^(NL\d{2}|LD\d{2}|PV\d{2}|RE\d{2}|GM\d{4}|WK\d{6}|BU\d{8})$"
+_MONTHS_NL = {
+    "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
+    "augustus": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
+}
+
+
+def empty_police_frame() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in POLICE_COLUMNS.items()})
+
+
+def _by_unique(values: pd.Series, func) -> pd.DataFrame | pd.Series:
+    """Apply an expensive parse to the distinct values only, then spread back (periods repeat a lot)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    parsed = func(pd.Series(uniques)).reset_index(drop=True)
+    with_na = pd.concat([parsed, parsed.iloc[:0].reindex([len(parsed)])])  # row for NA inputs
+    out = with_na.iloc[np.where(codes < 0, len(parsed), codes)]
+    out.index = values.index
+    return out
+
+
+def _period_frame(values: pd.Series) -> pd.DataFrame:
+    """CBS period codes or StatLine labels ('2024', '2024 maart', '2024 maart*') -> start and type."""
+    def parse(unique: pd.Series) -> pd.DataFrame:
+        text = unique.astype("string").str.strip().str.rstrip("*").str.strip()
+        parsed = parse_periods(text)
+        label = text.str.extract(r"^(?P<year>\d{4}) (?P<month>[a-z]+)$")
+        month = label["month"].map(_MONTHS_NL)
+        from_label = month_starts(label["year"], month)
+        use_label = parsed["period_start"].isna() & from_label.notna()
+        parsed.loc[use_label, "period_start"] = from_label[use_label]
+        parsed.loc[use_label, "period_type"] = "maand"
+        return parsed
+
+    return _by_unique(values, parse)
+
+
+def _finish(
+    frame: pd.DataFrame,
+    *,
+    source: Path,
+    source_table: str,
+    known_codes: set[str],
+    locate,
+    raw_columns: list[str],
+    raw: pd.DataFrame,
+    locate_series=None,
+) -> ReadResult:
+    """Shared validation: drop totals (noted), reject unknown codes, bad periods and negative counts."""
+    notes: list[str] = []
+    rejects: list[Reject] = []
+    records = len(frame)
+    total = (frame["crime_code"] == TOTAL_CODE) | _by_unique(
+        frame["crime_label"], lambda u: u.astype("string").str.casefold().str.startswith("totaal")
+    ).astype("boolean")
+    total = total.fillna(False).astype(bool)
+    if total.any():
+        notes.append(
+            f"{source.name}: {int(total.sum())} totaalrijen ({TOTAL_CODE} / 'Totaal ...') apart gehouden; "
+            "totalen worden nooit bij de soorten opgeteld"
+        )
+    periods = _period_frame(frame["period_code"])
+    checks = [
+        (
+            frame["crime_code"].isna() | ~frame["crime_code"].isin(known_codes),
+            lambda r: f"onbekende soort misdrijf/overlast '{r['crime_raw']}' (niet in de codelijst van {source_table})",
+        ),
+        (
+            periods["period_start"].isna(),
+            lambda r: f"onleesbare periode '{r['period_code']}' (verwacht bijv. 2024MM03 of 2024JJ00)",
+        ),
+        (
+            periods["period_type"].isin(["kwartaal"]).fillna(False).astype(bool),
+            lambda r: f"kwartaalperiode '{r['period_code']}' wordt niet ondersteund (alleen maand en jaar)",
+        ),
+        (frame["count_bad"], lambda r: f"aantal '{r['count_raw']}' is geen getal"),
+        ((frame["count"] < 0).fillna(False).astype(bool), lambda r: f"negatief aantal {r['count']}"),
+        (
+            ((frame["count"] % 1) != 0).fillna(False).astype(bool),
+            lambda r: f"aantal {r['count']} is geen geheel getal",
+        ),
+        (
+            frame["area_code"].isna() & frame["area_name"].isna(),
+            lambda r: "regio ontbreekt (geen code en geen naam)",
+        ),
+    ]
+    bad = pd.Series(False, index=frame.index)
+    for mask, _ in checks:
+        bad |= mask.fillna(True).astype(bool) & ~total & ~bad
+    if bad.any():
+        positions = np.flatnonzero(bad.to_numpy())
+        locators = locate(positions)
+        sub = frame.iloc[positions]
+        raw_sub = raw.iloc[positions][raw_columns]
+        reasons = pd.Series("", index=sub.index, dtype="object")
+        for mask, explain in reversed(checks):  # first failing check wins
+            hit = mask.fillna(True).astype(bool).iloc[positions]
+            if hit.any():
+                reasons[hit.to_numpy()] = sub[hit.to_numpy()].apply(explain, axis=1).to_numpy()
+        for locator, reason, (_, raw_row) in zip(locators, reasons, raw_sub.iterrows()):
+            rejects.append(Reject.of(source, locator, reason, "; ".join(f"{k}={v}" for k, v in raw_row.items())))
+    keep = ~total & ~bad
+    kept_positions = np.flatnonzero(keep.to_numpy())
+    out = pd.DataFrame(
+        {
+            "area_code": frame["area_code"].iloc[kept_positions].astype("string"),
+            "period_start": periods["period_start"].iloc[kept_positions].astype("datetime64[ns]"),
+            "period_type": periods["period_type"].iloc[kept_positions].astype("string"),
+            "crime_code": frame["crime_code"].iloc[kept_positions].astype("string"),
+            "crime_label": frame["crime_label"].iloc[kept_positions].astype("string"),
+            "count": frame["count"].iloc[kept_positions].round().astype("Int64"),
+            "source_table": pd.Series(source_table, index=frame.index[kept_positions], dtype="string"),
+            "area_name": frame["area_name"].iloc[kept_positions].astype("string"),
+            "source_record": pd.Series(
+                locate_series(kept_positions).to_numpy() if locate_series else locate(kept_positions),
+                index=frame.index[kept_positions], dtype="string",
+            ),
+        }
+    ).reset_index(drop=True)
+    return ReadResult(frame=out, rejects=rejects, notes=notes, records_read=records)
+
+
+# ---------------------------------------------------------------------------------------------- table folder
+
+
+def _police_dimensions(table: CbsTable) -> tuple[str, str, str, str]:
+    props = table.data_properties
+    dims = props.loc[props["Type"] == "Dimension", "Key"].tolist()
+    crime_dim = next((d for d in CRIME_DIMENSIONS if d in dims), None)
+    count_key = next((k for p in COUNT_TOPIC_PREFIXES if (k := table.topic_key(p))), None)
+    geo = table.dimensions("GeoDimension")
+    time = table.dimensions("TimeDimension")
+    if crime_dim is None or count_key is None or not geo or not time:
+        raise SourceError(
+            table.folder,
+            f"tabel {table.table_id} ('{table.title}') is geen politietabel: verwacht dimensie "
+            f"{'/'.join(CRIME_DIMENSIONS)}, een regio- en periodedimensie en onderwerp "
+            f"{'_* of '.join(COUNT_TOPIC_PREFIXES)}_* (zoals {', '.join(KNOWN_TABLES)})",
+        )
+    return crime_dim, geo[0], time[0], count_key
+
+
+def _read_table(folder: Path) -> ReadResult:
+    table = read_cbs_table(folder)
+    crime_dim, geo_dim, time_dim, count_key = _police_dimensions(table)
+    data = table.data
+    crime_labels = table.labels(crime_dim)
+    area_labels = table.labels(geo_dim)
+    crime_code = data[crime_dim].astype("string")
+    frame = pd.DataFrame(
+        {
+            "area_code": data[geo_dim].astype("string"),
+            "period_code": data[time_dim].astype("string"),
+            "crime_code": crime_code,
+            "crime_raw": crime_code,
+            "crime_label": _by_unique(crime_code, lambda u: u.map(crime_labels).astype("string")),
+            "area_name": _by_unique(data[geo_dim].astype("string"), lambda u: u.map(area_labels).astype("string")),
+            "count": data[count_key].astype("Float64"),
+            "count_raw": data[count_key],
+            "count_bad": pd.Series(False, index=data.index),
+        }
+    )
+    frame["area_code"] = frame["area_code"].mask(frame["area_code"] == "")
+    result = _finish(
+        frame,
+        source=folder,
+        source_table=table.table_id,
+        known_codes=set(crime_labels.index),
+        locate=table.locate,
+        locate_series=table.locate_series,
+        raw_columns=[geo_dim, time_dim, crime_dim, count_key],
+        raw=data,
+    )
+    result.notes.insert(0, f"{folder.name}: {table.table_id} '{table.title}', {table.pages} pagina('s), {len(data)} rijen")
+    return result
+
+
+# ---------------------------------------------------------------------------------------------- CSV download
+
+
+def _find_column(frame: pd.DataFrame, patterns: tuple[str, ...]) -> str | None:
+    for pattern in patterns:
+        for column in frame.columns:
+            if re.search(pattern, column, flags=re.IGNORECASE):
+                return column
+    return None
+
+
+def _code_titles(code_list: Path | str | pd.DataFrame | None) -> pd.Series:
+    """Key -> Title of the crime/nuisance code list; defaults to the SoortMisdrijf list of 47022NED."""
+    if code_list is None:
+        return pd.Series(SOORT_MISDRIJF_TITLES, dtype="string")
+    codes = code_list if isinstance(code_list, pd.DataFrame) else read_code_list_csv(code_list)
+    return pd.Series(codes["Title"].to_numpy(), index=strip_keys(codes["Key"]).to_numpy(), dtype="string")
+
+
+def _normalise_label(values: pd.Series) -> pd.Series:
+    return values.astype("string").str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def _labels_to_codes(labels: pd.Series, titles: pd.Series) -> pd.Series:
+    """'1.2.3 Diefstal van brom-, snor-, fietsen' -> '1.2.3' via the code list's titles, or by its leading
+    code when that code is in the list. Anything else stays NA (and is rejected as unknown)."""
+    by_title = pd.Series(titles.index, index=_normalise_label(titles).to_numpy())
+    by_title = by_title[~by_title.index.duplicated()]
+    normalised = _normalise_label(labels)
+    code = normalised.map(by_title).astype("string")
+    leading = labels.astype("string").str.extract(r"^\s*(\d+(?:\.\d+)+)\s")[0].astype("string")
+    leading = leading.where(leading.isin(titles.index))
+    code = code.fillna(leading)
+    # a bare code ('1.2.3') as the label
+    bare = labels.astype("string").str.strip()
+    return code.fillna(bare.where(bare.isin(titles.index)))
+
+
+def _read_csv(path: Path, code_list) -> ReadResult:
+    raw = read_cbs_csv(path)
+    crime_col = _find_column(raw, (r"^soort misdrijf$", r"^soort overlast$", r"^overlast$", r"^soort"))
+    period_col = _find_column(raw, (r"^perioden?$",))
+    region_col = _find_column(raw, (r"^wijken en buurten$", r"^regio'?s$", r"^regio$", r"^gemeente"))
+    code_col = _find_column(raw, (r"regiocode", r"\(code\)$"))
+    count_col = _find_column(raw, (r"^geregistreerde misdrijven", r"^geregistreerde overlast", r"^misdrijven", r"^overlast \("))
+    missing = [
+        name for name, col in (("soort misdrijf/overlast", crime_col), ("Perioden", period_col),
+                               ("Wijken en buurten/Regio's", region_col if code_col is None else code_col),
+                               ("Geregistreerde misdrijven/overlast (aantal)", count_col))
+        if col is None
+    ]
+    if missing:
+        raise SourceError(
+            path, f"geen politiedownload: kolommen ontbreken ({', '.join(missing)}); gevonden: {', '.join(raw.columns)}"
+        )
+    titles = _code_titles(code_list)
+    source_table = (re.match(r"^(\d{5}[A-Z]{3})", path.name) or [None, "politie-csv"])[1]
+    region = raw[region_col] if region_col else pd.Series(pd.NA, index=raw.index, dtype="string")
+    if code_col is not None:
+        area_code = strip_keys(raw[code_col])
+    else:
+        looks_coded = region.str.strip().str.match(AREA_CODE_PATTERN).fillna(False)
+        area_code = strip_keys(region).where(looks_coded)
+    area_name = region.where(area_code.isna() | (code_col is not None))
+    crime_code = _labels_to_codes(raw[crime_col], titles)
+    frame = pd.DataFrame(
+        {
+            "area_code": area_code.astype("string"),
+            "period_code": raw[period_col],
+            "crime_code": crime_code,
+            "crime_raw": raw[crime_col],
+            "crime_label": crime_code.map(titles).astype("string").fillna(raw[crime_col]),
+            "area_name": area_name.astype("string"),
+            "count": parse_cbs_number(raw[count_col]),
+            "count_raw": raw[count_col],
+            "count_bad": unparsable_numbers(raw[count_col]),
+        }
+    )
+    lines = raw.index.to_numpy()
+    result = _finish(
+        frame,
+        source=path,
+        source_table=source_table,
+        known_codes=set(titles.index),
+        locate=lambda positions: pd.Series(lines[np.asarray(positions, dtype="int64")]).astype("string").radd("line ").tolist(),
+        raw_columns=list(raw.columns),
+        raw=raw,
+    )
+    unnamed = int(result.frame["area_code"].isna().sum())
+    if unnamed:
+        result.notes.append(
+            f"{path.name}: {unnamed} rijen noemen de regio bij naam, niet bij code; koppel ze met match_area_names()"
+        )
+    return result
+
+
+def read_police_crime(path: Path | str, *, code_list: Path | str | pd.DataFrame | None = None) -> ReadResult:
+    """Registered crime or nuisance counts from a table folder (47022NED/47018NED/47024NED/47013NED) or a
+    CSV download. `code_list` (CSV 'Key;Title' or frame) names the categories of a CSV download; by default
+    the SoortMisdrijf list of 47022NED. Table folders always use their own code list."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(path, "bestand of tabelmap ontbreekt")
+    if path.is_dir():
+        return _read_table(path)
+    if path.suffix.lower() in (".csv", ".txt"):
+        return _read_csv(path, code_list)
+    raise SourceError(path, "verwacht een CBS-tabelmap of een CSV-download van data.politie.nl")
+
+
+# ---------------------------------------------------------------------------------------------- names -> codes
+
+
+def normalise_area_name(values: pd.Series) -> pd.Series:
+    """Case, surrounding and repeated whitespace only: no fuzzy matching, a different name is a different area."""
+    return values.astype("string").str.casefold().str.replace(r"\s+", " ", regex=True).str.strip()
+
+
+def match_area_names(
+    frame: pd.DataFrame,
+    boundaries: pd.DataFrame,
+    *,
+    gemeente_code: str | None = None,
+    level: str | None = None,
+    source_file: str | Path | None = None,
+) -> ReadResult:
+    """Give rows that name their region (area_code NA, area_name set) the code of the one boundary with that
+    name. Names that match no boundary, or more than one, are rejected with the reason; rows that already
+    have a code pass unchanged. `gemeente_code`/`level` narrow the boundaries first (names repeat across
+    gemeenten: 'Centrum')."""
+    candidates = boundaries
+    if gemeente_code is not None and "gemeente_code" in candidates:
+        candidates = candidates[(candidates["gemeente_code"] == gemeente_code) | (candidates["code"] == gemeente_code)]
+    if level is not None and "level" in candidates:
+        candidates = candidates[candidates["level"] == level]
+    keys = normalise_area_name(candidates["name"])
+    matches = pd.DataFrame({"key": keys.to_numpy(), "code": candidates["code"].astype("string").to_numpy()})
+    matches = matches.dropna(subset=["key"])
+    per_name = matches.groupby("key", sort=False)["code"].agg(["count", "first", lambda c: ", ".join(sorted(c)[:5])])
+    per_name.columns = ["n", "code", "examples"]
+
+    needs = frame["area_code"].isna() & frame["area_name"].notna()
+    wanted = normalise_area_name(frame["area_name"])
+    n = wanted.map(per_name["n"]).fillna(0).astype("int64")
+    unique = needs & (n == 1)
+    out = frame.copy()
+    out.loc[unique, "area_code"] = wanted[unique].map(per_name["code"]).astype("string")
+
+    source = str(source_file) if source_file else "match_area_names"
+    scope = f" in {gemeente_code}" if gemeente_code else ""
+    rejects: list[Reject] = []
+    failed = needs & (n != 1)
+    for idx in np.flatnonzero(failed.to_numpy()):
+        row = frame.iloc[idx]
+        count = int(n.iloc[idx])
+        name = row["area_name"]
+        if count == 0:
+            reason = f"regionaam '{name}' komt bij geen enkele grens{scope} voor (andere indeling of jaar?); niet geraden"
+        else:
+            reason = (
+                f"regionaam '{name}' past bij {count} grenzen{scope} "
+                f"({per_name.loc[wanted.iloc[idx], 'examples']}); niet eenduidig"
+            )
+        locator = row["source_record"] if "source_record" in frame and pd.notna(row.get("source_record")) else f"row {idx}"
+        rejects.append(Reject.of(source, locator, reason, name))
+    names_total = int(wanted[needs].nunique())
+    names_matched = int(wanted[unique].nunique())
+    notes = [
+        f"{names_matched} van {names_total} regionamen eenduidig gekoppeld aan een grenscode{scope}; "
+        f"{int(failed.sum())} rijen afgewezen"
+    ]
+    return ReadResult(frame=out[~failed].reset_index(drop=True), rejects=rejects, notes=notes, records_read=len(frame))

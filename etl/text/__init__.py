@@ -1,0 +1,1 @@
+"""Pure text steps (redaction, pseudonyms, themes, tone): no I/O, no database."""

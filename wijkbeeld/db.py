@@ -1,0 +1,88 @@
+"""Read-only access to the warehouse.
+
+One DuckDB connection per process (DuckDB connections are not thread-safe, so every query takes its own
+cursor). The file is identified by (inode, mtime, size): after a build swaps in a new file, the next call notices
+and reconnects, so readers move to the new build without a restart.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+
+class WarehouseMissing(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class WarehouseVersion:
+    path: str
+    inode: int
+    mtime_ns: int
+    size: int
+
+    @property
+    def token(self) -> str:
+        """A cache key that changes whenever a new build is swapped in."""
+        return f"{self.inode}-{self.mtime_ns}-{self.size}"
+
+
+def warehouse_version(path: Path) -> WarehouseVersion:
+    try:
+        st = os.stat(path)
+    except FileNotFoundError as err:
+        raise WarehouseMissing(f"{path}: er is nog geen warehouse. Maak de demo met `make demo` of bouw met `python -m etl build`.") from err
+    return WarehouseVersion(str(path), st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+class Warehouse:
+    """A process-wide read-only connection that follows atomic swaps of the file."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._lock = threading.Lock()
+        self._con: duckdb.DuckDBPyConnection | None = None
+        self._version: WarehouseVersion | None = None
+
+    def version(self) -> WarehouseVersion:
+        return warehouse_version(self.path)
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        current = self.version()
+        with self._lock:
+            if self._con is None or current != self._version:
+                if self._con is not None:
+                    self._con.close()
+                self._con = duckdb.connect(str(self.path), read_only=True)
+                self._version = current
+            return self._con.cursor()
+
+    def query(self, sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+_instances: dict[str, Warehouse] = {}
+_instances_lock = threading.Lock()
+
+
+def get_warehouse(path: Path) -> Warehouse:
+    key = str(Path(path).resolve())
+    with _instances_lock:
+        if key not in _instances:
+            _instances[key] = Warehouse(Path(key))
+        return _instances[key]

@@ -1,0 +1,158 @@
+"""What every page shares: the warehouse connection, the gemeente/period/language choice kept in the URL,
+banners, source captions and downloads. Pages call these; they never write and never build SQL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from wijkbeeld import queries as q
+from wijkbeeld.db import Warehouse, WarehouseMissing, get_warehouse
+from wijkbeeld.i18n import LANGUAGES, translate
+from wijkbeeld.safe import to_csv_bytes, to_excel_bytes
+from wijkbeeld.settings import Settings, get_settings
+
+MONTHS_NL = "jan feb mrt apr mei jun jul aug sep okt nov dec".split()
+
+
+@dataclass(frozen=True)
+class ViewState:
+    settings: Settings
+    wh: Warehouse
+    token: str              # changes when a new build is swapped in; part of every cache key
+    gemeente: str
+    gemeente_name: str
+    is_demo: bool
+    period: q.Period
+    lang: str
+
+    def t(self, text: str) -> str:
+        return translate(text, self.lang)
+
+
+@st.cache_resource(show_spinner=False)
+def _warehouse(path: str) -> Warehouse:
+    return get_warehouse(path)
+
+
+def cached_query(fn, token: str, **params):
+    """Run a read-side query through st.cache_data, keyed by the build token and the (hashable) parameters."""
+    return _cached(fn.__module__, fn.__name__, token, tuple(sorted(params.items())))
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _cached(module: str, name: str, token: str, params: tuple):
+    import importlib
+
+    fn = getattr(importlib.import_module(module), name)
+    wh = _warehouse(str(get_settings().warehouse_path))
+    return fn(wh, **dict(params))
+
+
+def month_label(d: date) -> str:
+    return f"{MONTHS_NL[d.month - 1]} {d.year}"
+
+
+def _param(name: str) -> str | None:
+    value = st.query_params.get(name)
+    return value if isinstance(value, str) and value else None
+
+
+def _invalid(message: str) -> None:
+    st.session_state.setdefault("_url_warnings", []).append(message)
+
+
+def period_options(months: list[date]) -> dict[str, q.Period]:
+    """Named windows: the last 12 months, each full calendar year, each quarter of the last two years."""
+    if not months:
+        return {}
+    last = months[-1]
+    options: dict[str, q.Period] = {}
+    start12 = (pd.Timestamp(last) - pd.DateOffset(months=11)).date()
+    options["12m"] = q.Period(max(start12, months[0]), last)
+    years = sorted({m.year for m in months}, reverse=True)
+    for y in years:
+        in_year = [m for m in months if m.year == y]
+        options[str(y)] = q.Period(in_year[0], in_year[-1])
+    return options
+
+
+def period_label(key: str, period: q.Period, lang: str) -> str:
+    if key == "12m":
+        return f"{translate('Laatste 12 maanden', lang)} ({period.label})"
+    return f"{key} ({period.label})" if period.n_months < 12 else key
+
+
+def setup_page(title: str) -> ViewState | None:
+    """Sidebar choices (from and into the URL), banners and the page title. Returns None when no warehouse."""
+    settings = get_settings()
+    lang = _param("lang") if _param("lang") in LANGUAGES else "nl"
+    st.session_state.pop("_url_warnings", None)
+    try:
+        wh = _warehouse(str(settings.warehouse_path))
+        token = wh.version().token
+    except WarehouseMissing as err:
+        st.title(translate(title, lang))
+        st.error(translate("Er is nog geen warehouse.", lang) + f" {err}")
+        return None
+    gemeenten = cached_query(q.q_gemeenten, token)
+    if gemeenten.empty:
+        st.error("Het warehouse bevat geen gemeente.")
+        return None
+    codes = gemeenten["gemeente_code"].tolist()
+    names = dict(zip(gemeenten["gemeente_code"], gemeenten["gemeente_name"]))
+    wanted = _param("gm")
+    if wanted and wanted not in codes:
+        _invalid(f"Gemeente '{wanted}' komt niet voor; de eerste gemeente is gekozen.")
+        wanted = None
+    with st.sidebar:
+        lang = st.radio(translate("Taal", lang), list(LANGUAGES), index=list(LANGUAGES).index(lang),
+                        format_func=LANGUAGES.get, horizontal=True, key="lang_choice")
+        gemeente = st.selectbox(translate("Gemeente", lang), codes, index=codes.index(wanted) if wanted else 0,
+                                format_func=lambda c: f"{names[c]} ({c})", key="gm_choice")
+        months = cached_query(q.q_months, token, gemeente=gemeente)
+        options = period_options(months)
+        wanted_period = _param("periode")
+        keys = list(options)
+        if wanted_period and wanted_period not in options:
+            _invalid(f"Periode '{wanted_period}' bestaat niet voor deze gemeente; de laatste 12 maanden zijn gekozen.")
+            wanted_period = None
+        if keys:
+            period_key = st.selectbox(translate("Periode", lang), keys, index=keys.index(wanted_period) if wanted_period else 0,
+                                      format_func=lambda k: period_label(k, options[k], lang), key="period_choice")
+            period = options[period_key]
+        else:
+            period_key, period = "", q.Period(date.today().replace(day=1), date.today().replace(day=1))
+    st.query_params.update({"gm": gemeente, "periode": period_key, "lang": lang})
+    meta = cached_query(q.q_meta, token)
+    is_demo = bool(meta.get("is_demo"))
+    state = ViewState(settings, wh, token, gemeente, names[gemeente], is_demo, period, lang)
+    st.title(state.t(title))
+    if is_demo:
+        st.info(state.t("Demo: Lindenwaard is een verzonnen gemeente; alle cijfers en berichten zijn gegenereerd."), icon="🧪")
+    for message in st.session_state.get("_url_warnings", []):
+        st.warning(message)
+    return state
+
+
+def source_caption(state: ViewState, source: str, extra: str = "") -> None:
+    st.caption(f"Bron: {source}. Periode: {state.period.label}.{(' ' + extra) if extra else ''}")
+
+
+def downloads(state: ViewState, frame: pd.DataFrame, name: str) -> None:
+    c1, c2 = st.columns(2)
+    stem = f"wijkbeeld_{name}_{state.gemeente}_{state.period.start:%Y%m}-{state.period.end:%Y%m}"
+    c1.download_button(state.t("Download CSV"), to_csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv",
+                       key=f"csv_{name}")
+    c2.download_button(state.t("Download Excel"), to_excel_bytes(frame), file_name=f"{stem}.xlsx",
+                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{name}")
+
+
+def fmt_number(value, decimals: int = 1, missing: str = "onbekend") -> str:
+    if value is None or pd.isna(value):
+        return missing
+    text = f"{float(value):,.{decimals}f}"
+    return text.replace(",", "X").replace(".", ",").replace("X", ".")
