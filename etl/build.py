@@ -140,7 +140,16 @@ def load_areas(con, report: BuildReport, config: SourcesConfig, settings: Settin
     frames = []
     for entry in config.of_kind("boundaries"):
         result = _read(report, "boundaries", entry.path, read_boundaries, settings, level=entry.options.get("level"))
-        frames.append(result.frame)
+        frame = result.frame
+        wanted = entry.options.get("gemeenten")  # national files: keep only the gemeenten asked for
+        if wanted:
+            frame = frame[frame["gemeente_code"].isin(wanted) | frame["code"].isin(wanted)]
+            report.sources[-1].loaded = len(frame)
+        empty = frame.geometry.is_empty | frame.geometry.isna()
+        if empty.any():
+            report.warn(f"{entry.path.name}: {int(empty.sum())} gebieden zonder vlak (te klein voor de bron); "
+                        "ze staan niet op de kaart")
+        frames.append(frame)
     if not frames:
         raise BuildError(f"{config.config_path}: geen [[boundaries]]: zonder grenzen geen wijken")
     areas = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs="EPSG:4326")
@@ -360,7 +369,7 @@ def load_posts(con, report: BuildReport, config: SourcesConfig, settings: Settin
 
 
 def load_dimensions(con, settings: Settings) -> None:
-    from etl.crime_groups import crime_group, crime_theme
+    from etl.crime_groups import crime_group, crime_theme, nuisance_theme
     from etl.readers.veiligheidsmonitor import VM_INDICATORS
     from etl.text.themes import load_taxonomy
 
@@ -370,9 +379,15 @@ def load_dimensions(con, settings: Settings) -> None:
     con.register("theme_df", themes)
     con.execute("INSERT INTO dim_theme SELECT * FROM theme_df")
     con.unregister("theme_df")
-    codes = con.execute("""SELECT crime_code, any_value(crime_label) FROM stg_politie__incident GROUP BY crime_code""").fetchall()
-    crime = pd.DataFrame([(c, label or c, crime_group(c), crime_theme(c)) for c, label in codes],
-                         columns=["crime_code", "label", "crime_group", "theme"])
+    codes = con.execute("""SELECT crime_code, any_value(crime_label), bool_or(source_table = '47024NED')
+                           FROM stg_politie__incident GROUP BY crime_code""").fetchall()
+    rows = []
+    for code, label, is_nuisance in codes:
+        if is_nuisance:  # registered nuisance (47024NED) has its own codes: a group of its own
+            rows.append((code, label or code, "overlast", nuisance_theme(label)))
+        else:
+            rows.append((code, label or code, crime_group(code), crime_theme(code)))
+    crime = pd.DataFrame(rows, columns=["crime_code", "label", "crime_group", "theme"])
     con.register("crime_df", crime)
     con.execute("INSERT INTO dim_crime_type SELECT * FROM crime_df")
     con.unregister("crime_df")
@@ -470,7 +485,9 @@ def build(sources_path: Path | None = None, warehouse: Path | None = None, setti
                 pages, accounts = load_pages(con, report, config, wijk_codes)
                 load_posts(con, report, config, settings, pages, accounts, reference)
                 load_dimensions(con, settings)
-                con.execute((SQL_DIR / "marts.sql").read_text(encoding="utf-8"))
+                # marts.sql first, then topic marts (marts_<topic>.sql) that build on it, in name order.
+                for sql_file in sorted(SQL_DIR.glob("marts*.sql"), key=lambda p: (p.name != "marts.sql", p.name)):
+                    con.execute(sql_file.read_text(encoding="utf-8"))
                 problems = check_warehouse(con)
                 if problems:
                     raise BuildError(f"{sources_path}: controle mislukt: {'; '.join(problems)}")

@@ -433,6 +433,10 @@ def run_fetch(args: argparse.Namespace) -> int:
     for path in report.boundaries:
         print(f"{'grenzen':>14}  complete  {path}")
     print(f"{report.requests} verzoeken; map: {report.dest}")
+    from etl.cache_sources import write_cache_sources
+
+    sources = write_cache_sources(report.dest)
+    print(f"Bronnenlijst: {sources}\nBouw het warehouse met: python -m etl build --sources {sources}")
     return 0 if report.ok else 1
 
 

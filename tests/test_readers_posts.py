@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings as hyp_settings, strategies 
 from etl.readers.base import POST_COLUMNS, ReadResult, SourceError
 from etl.readers.crowdtangle import read_crowdtangle_csv
 from etl.readers.facebook_dyi import read_dyi, repair_mojibake
-from etl.readers.facebook_graph import read_graph_feed, read_graph_pages
+from etl.readers.facebook_graph import _fields_careful, _fields_fast, read_graph_feed, read_graph_pages
 from etl.readers.meta_business import read_meta_business_csv
 from etl.readers.plain_csv import read_plain_csv
 from etl.readers.posts import POST_FORMATS, detect_format, read_posts
@@ -200,6 +200,13 @@ def test_graph_error_response_and_wrong_shapes(tmp_path):
         read_graph_feed(tmp_path / "empty.json")
 
 
+def test_graph_utf16_without_bom(tmp_path):
+    path = tmp_path / "feed16.json"
+    path.write_bytes((DATA / "graph_feed_nl.json").read_text(encoding="utf-8").encode("utf-16-le"))
+    frame = read_graph_feed(path).frame
+    assert len(frame) == 8 and "🔑" in frame.set_index("source_record").loc["data[2]", "text"]
+
+
 def test_graph_empty_last_page_gives_empty_frame(tmp_path):
     path = tmp_path / "last.json"
     path.write_text('{"data": [], "paging": {"cursors": {"before": "a", "after": "b"}}}', encoding="utf-8")
@@ -220,25 +227,43 @@ def test_graph_huge_message_rejected_not_hanging(tmp_path):
     assert len(result.rejects[0].raw) <= 500
 
 
-@hyp_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 10**12) | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(
+_graph_value = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 10**12) | st.floats(allow_nan=False) | st.text(max_size=30)
+    | st.sampled_from(["2024-05-01T10:00:00+0000", "9999-01-01T00:00:00+0000", "1_2", "photo"]),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(
         st.sampled_from(["id", "message", "created_time", "from", "reactions", "summary", "total_count", "data",
-                         "comments", "shares", "count", "like", "permalink_url", "paging", "parent", "name"]),
-        children, max_size=6),
-    max_leaves=25,
-))
+                         "comments", "shares", "count", "like", "reactions_love", "permalink_url", "parent", "name",
+                         "attachments", "media_type", "like_count"]),
+        children, max_size=5),
+    max_leaves=20,
+)
+_graph_record = st.dictionaries(
+    st.sampled_from(["id", "message", "created_time", "from", "reactions", "comments", "shares", "like", "care",
+                     "reactions_love", "permalink_url", "attachments", "like_count", "comment_count"]),
+    _graph_value, max_size=8)
+
+
+@hyp_settings(max_examples=35, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.one_of(st.builds(lambda data: {"data": data}, st.lists(_graph_record | _graph_value, max_size=5)),
+                 _graph_value))
 def test_graph_property_never_crashes(tmp_path, doc):
     path = tmp_path / "fuzz.json"
-    path.write_text(json.dumps({"data": doc} if not isinstance(doc, dict) else doc), encoding="utf-8")
+    path.write_text(json.dumps(doc), encoding="utf-8")
     try:
         result = read_graph_feed(path)
     except SourceError as err:
         assert "fuzz.json" in str(err)
         return
     assert_post_frame(result)
-    assert len(result.frame) + len(result.rejects) >= 0
+    assert {r.record for r in result.rejects}.isdisjoint(set(result.frame["source_record"]))
+
+
+@hyp_settings(max_examples=40, deadline=None)
+@given(st.lists(_graph_record, max_size=6))
+def test_graph_fast_and_careful_extraction_agree(records):
+    fast = _fields_fast(records)
+    if fast is not None:  # the fast path either gives the careful answer or steps aside
+        assert fast == _fields_careful(records)
 
 
 # ---------------------------------------------------------------------------------------------------- DYI
@@ -516,7 +541,7 @@ def test_read_posts_dispatches_and_names_undetectable_files(tmp_path, real_dir):
 
 # ---------------------------------------------------------------------------------------------------- properties
 
-_fuzz = hyp_settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+_fuzz = hyp_settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 _cell = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12) | st.sampled_from(
     ["", "N/A", "-3", "1,234", "2024-05-01 10:00", "05/14/2024 21:45", "2022-01-15 20:05:00 CET", '"', "\n"])
 

@@ -148,6 +148,9 @@ NAMES_CASES = [
     ("x [naam] naam", ["naam"], "x [naam] [naam]"),
     ("Hoi @Fatima, bel 0612345678", ["Fatima el Amrani"], "Hoi [naam], bel [telefoon]"),
     ("niets te zien", ["Kees"], "niets te zien"),
+    ("Roos zag een roos en ROOS", ["Roos"], "[naam] zag een roos en [naam]"),
+    ("Yilmaz en YILMAZ en Işık Yılmaz", ["Işık Yılmaz"], "[naam] en [naam] en [naam]"),
+    ("De buren en de Wit", ["De"], "De buren en de Wit"),
     ("Kees", [], "Kees"),
 ]
 
@@ -211,6 +214,12 @@ def test_series_with_names_per_row():
     assert pd.isna(out.iloc[3]) and out.iloc[4] == "[naam]"
     with pytest.raises(ValueError, match="same index"):
         redact_series(texts, names.reset_index(drop=True))
+    # As the build passes them: one shared tuple per thread, None where a thread has no resident names.
+    thread_names = ("Anne de Wit", "Kees")
+    shared = pd.Series([thread_names, None, thread_names, thread_names, thread_names], index=texts.index)
+    out = redact_series(texts.replace({"Roos": "anne de wit"}), shared)
+    assert out.tolist()[:3] == ["Jan zag het", "Jan zag het", "[naam] en Jan"]
+    assert pd.isna(out.iloc[3]) and out.iloc[4] == "[naam]"
 
 
 def test_series_rejects_non_series():

@@ -45,6 +45,11 @@ EN = {
 }
 
 
+def register(translations: dict[str, str]) -> None:
+    """Pages add their own English strings (Dutch text -> English) at import time."""
+    EN.update(translations)
+
+
 def translate(text: str, lang: str) -> str:
     if lang == "en":
         return EN.get(text, text)

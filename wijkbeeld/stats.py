@@ -9,8 +9,9 @@ Run `python -m wijkbeeld.stats` for the hotspot calibration figures and a small 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,23 +22,23 @@ Z95 = 1.959963984540054
 # Hotspot model settings (module constants: they describe the method, not the deployment).
 # At most this many months of history feed the expected count (older data describe another situation).
 HOTSPOT_MAX_HISTORY_MONTHS = 60
-# Prior SD of a calendar-month effect on the log scale: keeps sparse series estimable (a month with only
-# zeros) while hardly shrinking a seasonal pattern that the data show clearly.
-HOTSPOT_SEASONAL_PRIOR_SD = 0.15
+# The 'current level' is the level of the last this-many history months.
+HOTSPOT_LEVEL_MONTHS = 12
+# Gaussian prior SDs (log scale): the smooth annual cycle is nearly free; calendar-month deviations from
+# that cycle and the current level's deviation from the long-run level start from these values, which each
+# call then re-estimates from all its series (empirical Bayes) within HOTSPOT_PRIOR_SD_RANGE, in at most
+# HOTSPOT_EB_ITERATIONS rounds on at most HOTSPOT_EB_MAX_SERIES series. The prior also keeps sparse series
+# (a calendar month with only zeros) estimable.
 HOTSPOT_HARMONIC_PRIOR_SD = 1.0
-# The two prior SDs above and HOTSPOT_LEVEL_PRIOR_SD are starting values: each call re-estimates them from
-# all its series (empirical Bayes) within this range, in at most this many rounds.
+HOTSPOT_SEASONAL_PRIOR_SD = 0.15
+HOTSPOT_LEVEL_PRIOR_SD = 0.2
 HOTSPOT_PRIOR_SD_RANGE = (0.01, 1.0)
 HOTSPOT_EB_ITERATIONS = 15
 HOTSPOT_EB_MAX_SERIES = 400
-# The 'current level' is the level of the last this-many history months; it replaces the long-run level
-# only when it differs from it beyond chance (as the trend term in Farrington et al. 1996).
-HOTSPOT_LEVEL_MONTHS = 12
-# Prior SD (log scale) of the difference between that current level and the long-run level.
-HOTSPOT_LEVEL_PRIOR_SD = 0.2
-# Significance of the Pearson chi-square test that switches from Poisson to negative binomial.
+# Significance of the Pearson chi-square test (per group, and per series) that switches from Poisson to
+# negative binomial.
 HOTSPOT_OVERDISPERSION_ALPHA = 0.05
-# Quantile points over which the p-value is averaged to carry the uncertainty of the estimated dispersion.
+# Quantile points over which the p-value is averaged to carry the uncertainty of an estimated dispersion.
 HOTSPOT_DISPERSION_DRAWS = 20
 
 REASON_TOO_FEW_RESPONDENTS = "te weinig respondenten"
@@ -793,12 +794,19 @@ def difference(a_value: object, a_lower: object, a_upper: object,
 # 5. Difference-in-differences for the wijk pages
 # --------------------------------------------------------------------------------------------------------
 
+# Below these numbers of areas the bootstrap interval is itself rough (few clusters).
+DID_FEW_AREAS = 10
+# Leads (periods before launch) in the joint pre-trend test.
+DID_PRETREND_LEADS = 4
+
+
 @dataclass(frozen=True)
 class DidResult:
     att: float                 # average effect after launch (Callaway-Sant'Anna 'simple' aggregation)
-    lower: float               # 95% percentile interval, cluster bootstrap over areas
+    lower: float               # 95% interval: att -/+ t(dof) * se
     upper: float
-    se: float                  # bootstrap standard deviation
+    se: float                  # cluster-bootstrap standard deviation (stratified by cohort)
+    dof: int                   # degrees of freedom of the interval: smallest of treated/comparison wijken - 1
     n_areas: int               # areas in the comparison
     n_treated_areas: int       # areas with a launch inside the panel (and at least one period before it)
     n_never_treated_areas: int
@@ -806,7 +814,7 @@ class DidResult:
     n_periods: int
     n_boot: int
     n_boot_valid: int          # bootstrap draws in which the estimate could be formed
-    pre_trend_p_value: float   # joint Wald test that all pre-launch event-study estimates are 0; NaN if none
+    pre_trend_p_value: float   # joint Wald test that the nearest leads are 0 (NaN when there are none)
     group_time: pd.DataFrame = field(repr=False)   # cohort, period, relative_period, att, n_treated, n_control
     event_study: pd.DataFrame = field(repr=False)  # relative_period, estimate, lower, upper, se, n_cohorts, n_treated, reference
     notes: tuple[str, ...] = ()
@@ -895,7 +903,8 @@ def did_staggered(
     and per relative period t-g for the event study (t-g = -1 is the reference, 0 by construction).
     `launch_col` holds each area's launch (NA = no page); an area counts as treated from the first panel
     period >= its launch. Areas treated already in the first period cannot be compared and are left out.
-    Intervals: percentile cluster bootstrap, resampling whole areas.
+    Intervals: cluster bootstrap resampling whole areas within launch cohorts; the bootstrap SE times a t
+    quantile with (smallest group - 1) degrees of freedom, because percentiles are too narrow with few wijken.
     """
     areas, periods, outcome, cohort = _did_inputs(panel, area_col, period_col, outcome_col, launch_col)
     notes = []
@@ -905,22 +914,48 @@ def did_staggered(
     outcome, cohort, areas = outcome[~always], cohort[~always], areas[~always]
     n_areas, n_periods = outcome.shape
 
+    # Cluster bootstrap over wijken, stratified by launch cohort (never-treated wijken form one stratum;
+    # single-wijk cohorts are pooled), so that every draw keeps the design. Within a stratum of n wijken the
+    # outcomes are first spread by sqrt(n/(n-1)) around the stratum mean: resampling n out of n otherwise
+    # understates the variance by (n-1)/n, which matters with a handful of wijken per cohort.
+    strata = cohort.copy()
+    values, counts = np.unique(strata, return_counts=True)
+    strata[np.isin(strata, values[counts == 1])] = -1.0
+    spread_outcome = outcome.copy()
     rng = np.random.default_rng(seed)
-    boot = rng.multinomial(n_areas, np.full(n_areas, 1 / n_areas), size=n_boot).astype(float) if n_areas else \
-        np.zeros((n_boot, 0))
-    area_weights = np.vstack([np.ones((1, n_areas)), boot])
-    att, weight, cells = _did_estimates(outcome, cohort, area_weights)
+    boot = np.zeros((n_boot, n_areas))
+    for stratum in np.unique(strata):
+        members = np.flatnonzero(strata == stratum)
+        boot[:, members] = rng.multinomial(members.size, np.full(members.size, 1 / members.size), size=n_boot)
+        if members.size >= 2:
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN periods stay NaN
+                centre = np.nanmean(outcome[members], axis=0)
+            spread_outcome[members] = centre + math.sqrt(members.size / (members.size - 1)) * (outcome[members] - centre)
+    att, weight, cells = _did_estimates(outcome, cohort, np.ones((1, n_areas)))
+    boot_att, boot_weight, _cells = _did_estimates(spread_outcome, cohort, boot)
+    att, weight = np.vstack([att, boot_att]), np.vstack([weight, boot_weight])
     relative = cells[:, 1] - cells[:, 0] if len(cells) else np.zeros(0, dtype=int)
 
+    # Few wijken: intervals use the bootstrap SE with a t quantile on (smallest group - 1) degrees of freedom
+    # instead of bootstrap percentiles, which are too narrow with few clusters.
+    n_treated = int(np.isfinite(cohort).sum())
+    n_comparison = int((~np.isfinite(cohort)).sum()) or (int((cohort == cohort[np.isfinite(cohort)].max()).sum())
+                                                        if n_treated else 0)
+    dof = max(min(n_treated, n_comparison) - 1, 1)
+    critical = float(sps.t.ppf(0.975, dof))
+
+    def interval(series: np.ndarray) -> tuple[float, float, float]:
+        draws = series[1:][np.isfinite(series[1:])]
+        if draws.size < 2 or not np.isfinite(series[0]):
+            return math.nan, math.nan, math.nan
+        spread = float(np.std(draws, ddof=1))
+        return series[0] - critical * spread, series[0] + critical * spread, spread
+
     overall = _weighted_mean(att, weight, relative >= 0)
-    boot_overall = overall[1:]
-    valid = np.isfinite(boot_overall)
+    valid = np.isfinite(overall[1:])
     estimate = float(overall[0])
-    if valid.sum() >= 2 and np.isfinite(estimate):
-        lower, upper = np.percentile(boot_overall[valid], [2.5, 97.5])
-        se = float(np.std(boot_overall[valid], ddof=1))
-    else:
-        lower = upper = se = math.nan
+    lower, upper, se = interval(overall)
 
     # Event study per relative period.
     rows = []
@@ -928,13 +963,11 @@ def did_staggered(
     for e in np.unique(relative):
         select = relative == e
         series = _weighted_mean(att, weight, select)
-        draws = series[1:][np.isfinite(series[1:])]
         event_boot[e] = series
-        lo, hi = np.percentile(draws, [2.5, 97.5]) if draws.size >= 2 else (math.nan, math.nan)
+        lo, hi, spread = interval(series)
         contributing = select & np.isfinite(att[0])
         rows.append({
-            "relative_period": int(e), "estimate": float(series[0]), "lower": float(lo), "upper": float(hi),
-            "se": float(np.std(draws, ddof=1)) if draws.size >= 2 else math.nan,
+            "relative_period": int(e), "estimate": float(series[0]), "lower": lo, "upper": hi, "se": spread,
             "n_cohorts": int(contributing.sum()), "n_treated": int(weight[0][select].sum()), "reference": False,
         })
     if len(cells):
@@ -948,18 +981,22 @@ def did_staggered(
         event[column] = _nullable(event[column].to_numpy(dtype=float))
     event["relative_period"] = event["relative_period"].astype("Int64")
 
-    # Joint pre-trend test on the leads (relative periods <= -2).
+    # Joint test that the nearest leads (relative periods -2 .. -1-DID_PRETREND_LEADS) are 0, with the
+    # bootstrap covariance; more leads than that (or than dof) make that covariance from few wijken unstable.
     point = {e: float(series[0]) for e, series in event_boot.items()}
-    leads = [e for e in sorted(point) if e <= -2 and np.isfinite(point[e])]
+    leads = [e for e in sorted(point, reverse=True) if e <= -2 and np.isfinite(point[e])][:min(DID_PRETREND_LEADS, dof)]
     pre_trend_p = math.nan
     if leads:
         draws = np.column_stack([event_boot[e][1:] for e in leads])
         draws = draws[np.isfinite(draws).all(axis=1)]
-        lead_estimates = np.array([point[e] for e in leads])
-        if draws.shape[0] > len(leads) + 1:
-            covariance = np.atleast_2d(np.cov(draws, rowvar=False))
-            wald = float(lead_estimates @ np.linalg.pinv(covariance) @ lead_estimates)
-            pre_trend_p = float(sps.chi2.sf(wald, np.linalg.matrix_rank(covariance)))
+        if draws.shape[0] > 10 * len(leads):
+            eigenvalues, eigenvectors = np.linalg.eigh(np.atleast_2d(np.cov(draws, rowvar=False)))
+            keep = eigenvalues > 1e-9 * max(eigenvalues.max(), 1e-300)
+            projected = eigenvectors[:, keep].T @ np.array([point[e] for e in leads])
+            wald = float(np.sum(projected**2 / eigenvalues[keep]))
+            k = int(keep.sum())
+            # Hotelling's T^2 to F: the covariance itself rests on few wijken (dof).
+            pre_trend_p = float(sps.f.sf((dof - k + 1) / (dof * k) * wald, k, dof - k + 1))
 
     group_time = pd.DataFrame({
         "cohort": [periods[g] for g in cells[:, 0]] if len(cells) else [],
@@ -972,7 +1009,7 @@ def did_staggered(
     if n_boot and valid.sum() < n_boot:
         notes.append(f"{n_boot - int(valid.sum())} van {n_boot} bootstrap-trekkingen hadden geen vergelijking.")
     return DidResult(
-        att=estimate, lower=float(lower), upper=float(upper), se=se,
+        att=estimate, lower=float(lower), upper=float(upper), se=se, dof=int(dof),
         n_areas=int(n_areas), n_treated_areas=int(treated.sum()), n_never_treated_areas=int((~treated).sum()),
         n_cohorts=int(np.unique(cohort[treated]).size), n_periods=int(n_periods), n_boot=int(n_boot),
         n_boot_valid=int(valid.sum()), pre_trend_p_value=pre_trend_p,
@@ -997,8 +1034,6 @@ def event_study(
                          launch_col=launch_col, n_boot=n_boot, seed=seed).event_study
 
 
-# Below these numbers of areas the bootstrap interval is itself rough (few clusters).
-DID_FEW_AREAS = 10
 
 
 def did_conclusion(result: DidResult, indicator_label: str) -> str:

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from wijkbeeld import queries as q
+from wijkbeeld.auth import ROLE_LABELS, Access, current_access
 from wijkbeeld.db import Warehouse, WarehouseMissing, get_warehouse
 from wijkbeeld.i18n import LANGUAGES, translate
 from wijkbeeld.safe import to_csv_bytes, to_excel_bytes
@@ -28,9 +29,13 @@ class ViewState:
     is_demo: bool
     period: q.Period
     lang: str
+    access: Access
 
     def t(self, text: str) -> str:
         return translate(text, self.lang)
+
+    def can(self, permission: str) -> bool:
+        return self.access.can(permission)
 
 
 @st.cache_resource(show_spinner=False)
@@ -86,11 +91,50 @@ def period_label(key: str, period: q.Period, lang: str) -> str:
     return f"{key} ({period.label})" if period.n_months < 12 else key
 
 
-def setup_page(title: str) -> ViewState | None:
-    """Sidebar choices (from and into the URL), banners and the page title. Returns None when no warehouse."""
+def _access_gate(lang: str, requires: str) -> Access | None:
+    """Sign-in and role check; renders the sign-in or refusal itself and returns None when the page must stop."""
+    try:
+        access = current_access(st.user)
+    except ValueError as err:  # a broken role mapping must not open the dashboard
+        st.error(f"Aanmeldinstellingen kloppen niet: {err}")
+        return None
+    if access.auth_configured and not access.signed_in:
+        st.title("Wijkbeeld")
+        st.info("Meld u aan met uw organisatie-account om Wijkbeeld te gebruiken.")
+        if st.button("Aanmelden", type="primary"):
+            st.login()
+        return None
+    if access.role is None:
+        st.title("Wijkbeeld")
+        st.error(f"U bent aangemeld als {access.user_label}, maar uw account heeft geen rol in Wijkbeeld. "
+                 "Vraag de beheerder om toegang.")
+        if st.button("Afmelden"):
+            st.logout()
+        return None
+    if not access.can(requires):
+        st.title("Wijkbeeld")
+        st.error(f"Deze pagina is niet beschikbaar voor de rol {ROLE_LABELS[access.role]}.")
+        return None
+    with st.sidebar:
+        if access.signed_in:
+            st.caption(f"Aangemeld: {access.user_label} · rol {ROLE_LABELS[access.role]}")
+            if st.button("Afmelden", key="logout"):
+                st.logout()
+    if not access.auth_configured:
+        st.warning(translate("Open toegang: dit dashboard is zonder inloggen te zien voor iedereen op deze computer "
+                             "(alleen localhost).", lang), icon="🔓")
+    return access
+
+
+def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
+    """Access check, sidebar choices (from and into the URL), banners and the page title.
+    Returns None when the page must stop (no access, no warehouse); the reason is already on screen."""
     settings = get_settings()
     lang = _param("lang") if _param("lang") in LANGUAGES else "nl"
     st.session_state.pop("_url_warnings", None)
+    access = _access_gate(lang, requires)
+    if access is None:
+        return None
     try:
         wh = _warehouse(str(settings.warehouse_path))
         token = wh.version().token
@@ -129,7 +173,7 @@ def setup_page(title: str) -> ViewState | None:
     st.query_params.update({"gm": gemeente, "periode": period_key, "lang": lang})
     meta = cached_query(q.q_meta, token)
     is_demo = bool(meta.get("is_demo"))
-    state = ViewState(settings, wh, token, gemeente, names[gemeente], is_demo, period, lang)
+    state = ViewState(settings, wh, token, gemeente, names[gemeente], is_demo, period, lang, access)
     st.title(state.t(title))
     if is_demo:
         st.info(state.t("Demo: Lindenwaard is een verzonnen gemeente; alle cijfers en berichten zijn gegenereerd."), icon="🧪")

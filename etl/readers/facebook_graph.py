@@ -245,7 +245,14 @@ def read_graph_feed(path: Path | str, *, page_ref: str | None = None, exported_a
     `comments` = comments.summary.total_count (comments: comment_count = number of replies), `shares` =
     shares.count. Graph leaves `shares` out of posts nobody shared, so when the response shows shares were
     requested (the paging URL's `fields`, or any post in the file carries `shares`) a post without it gets 0;
-    otherwise it stays NULL. Per-type reactions go to the extra columns reactions_<type>.
+    otherwise it stays NULL. Per-type reactions go to the extra columns reactions_<type>; further extra
+    columns: media_type (first attachment), source_file.
+
+    page_ref: overrides the page of every row (default: the page id prefix of the post id; for comments the
+    page of their post). exported_at: when the response was fetched (default: the file's mtime, UTC; a naive
+    value is taken as UTC). kind is 'post', 'comment' or 'reply'; embedded comments and replies follow the
+    top-level records. A record-level problem (bad date, negative count, ...) becomes a Reject with a
+    locator such as 'data[3]' or 'data[0].comments.data[2]'; a file-level one raises SourceError.
     """
     path = Path(path)
     raw = load_bytes(path)
@@ -361,7 +368,12 @@ def read_graph_pages(paths: list[Path], **kw) -> ReadResult:
     if not paths:
         raise SourceError("<no files>", "read_graph_pages needs at least one file")
     parts = [read_graph_feed(Path(p), **kw) for p in paths]
-    frame = pd.concat([p.frame for p in parts], ignore_index=True)
+    frames = [p.frame for p in parts]
+    for part in parts:
+        part.frame = None  # let each page's frame go as soon as the concatenation has copied it
+    # Every page is already conformed (same columns, same dtypes), so the concatenation needs no second pass.
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    del frames
     notes = [f"{note} (x{count})" if count > 1 else note
              for note, count in Counter(note for p in parts for note in p.notes).items()]
     keys = frame["post_key"].tolist()
@@ -372,7 +384,7 @@ def read_graph_pages(paths: list[Path], **kw) -> ReadResult:
         frame = frame.drop_duplicates("post_key", keep="last").sort_values("_order").drop(columns="_order")
         notes.append(f"{before - len(frame)} records occurred on more than one page and were kept once")
     return ReadResult(
-        frame=conform_posts(frame.reset_index(drop=True)),
+        frame=frame.reset_index(drop=True),
         rejects=[r for p in parts for r in p.rejects],
         notes=notes,
         records_read=sum(p.records_read for p in parts),
@@ -382,6 +394,11 @@ def read_graph_pages(paths: list[Path], **kw) -> ReadResult:
 def _load_json(path: Path, raw: bytes) -> object:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         text = raw.decode("utf-16")
+    elif len(raw) >= 2 and (raw[0] == 0) != (raw[1] == 0):  # UTF-16 without BOM (RFC 4627 section 3)
+        try:
+            text = raw.decode("utf-16-be" if raw[0] == 0 else "utf-16-le")
+        except UnicodeDecodeError as err:
+            raise SourceError(path, f"not valid UTF-16 JSON (invalid bytes at offset {err.start})") from None
     else:
         try:
             text = raw.decode("utf-8-sig")
@@ -700,10 +717,10 @@ def _shares(node: object) -> object:
     return node.get("count") if node.__class__ is dict else None
 
 
-def _media_type(node: object) -> str | None:
+def _media_type(node: object) -> object:
+    """Raw `media_type` (or `type`) of the first attachment; checked for being text by the caller."""
     if node.__class__ is dict:
         data = node.get("data")
         if data.__class__ is list and data and data[0].__class__ is dict:
-            value = data[0].get("media_type") or data[0].get("type")
-            return value if value.__class__ is str else None
+            return data[0].get("media_type") or data[0].get("type")
     return None

@@ -15,9 +15,9 @@ import pandas as pd
 
 from etl.readers.base import ReadResult, Reject, SourceError
 from etl.readers.facebook_graph import (
-    constant_times,
     PLAUSIBLE_FROM,
     PLAUSIBLE_UNTIL,
+    constant_times,
     content_keys,
     finish,
     first_reason,
@@ -124,6 +124,8 @@ def read_csv_table(path: Path, text: str, max_bytes: int) -> CsvTable:
             except csv.Error as err:
                 records_read += 1
                 rejects.append(Reject.of(path, f"line {start + line_offset}", f"CSV-fout: {err}"))
+                if reader.line_num + 1 == start:  # the reader did not move on: stop rather than spin
+                    break
                 start = reader.line_num + 1
                 continue
             line = start + line_offset
@@ -160,9 +162,6 @@ def column(table: CsvTable, index: int | None) -> list[str | None]:
     if index is None:
         return [None] * len(table.rows)
     return [(r[index].strip() or None) for r in table.rows]
-
-
-_NUMBER = re.compile(r"^[+-]?\d+$")
 
 
 def parse_counts(values: list[str | None]) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:

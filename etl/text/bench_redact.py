@@ -51,13 +51,18 @@ _PERSONAL = (
     "Inzamelingsactie voor de familie: {iban} t.n.v. Buurtvereniging",
     "Mijn buurman op {street_address} is ook bestolen, bel hem op {phone}",
     "Doorgeven aan {postcode_address}, dank je {mention}!",
+    "Goed gezien {participant}! Ik heb het ook bij de wijkagent gemeld.",
 )
 _PLACES = ("speeltuin", "Albert Heijn", "station", "sporthal", "bushalte", "winkelcentrum", "kerk", "park")
 _FIRST = ("jan", "piet", "anne", "sanne", "mohamed", "fatima", "kees", "lotte", "daan", "emma", "noah", "julia")
+_LAST = ("de Vries", "Jansen", "Bakker", "Yılmaz", "van den Berg", "El Amrani", "Visser", "Smit", "de Boer", "Mulder")
+POSTS_PER_THREAD = 8
+NAMES_PER_THREAD = 3
 
 
 def synthetic_posts(n: int, seed: int = 20240301) -> pd.DataFrame:
-    """Columns text, platform and author_ref for n posts; PERSONAL_SHARE of them hold a personal detail."""
+    """Columns text, platform, author_ref and names (the thread's participant names, one tuple shared by the
+    thread's posts, as the build passes them) for n posts; PERSONAL_SHARE of them hold a personal detail."""
     rng = np.random.default_rng(seed)
     personal = rng.random(n) < PERSONAL_SHARE
     benign_pick = rng.integers(0, len(_BENIGN), n)
@@ -72,6 +77,14 @@ def synthetic_posts(n: int, seed: int = 20240301) -> pd.DataFrame:
     places = rng.integers(0, len(_PLACES), n)
     firsts = rng.integers(0, len(_FIRST), n)
     plate_letters = np.array(list("BDFGHJKLNPRSTVXZ"))[rng.integers(0, 16, (n, 3))]
+    threads = max(1, -(-n // POSTS_PER_THREAD))
+    thread_names = [
+        tuple(f"{_FIRST[f].capitalize()} {_LAST[l]}" for f, l in zip(first_ids, last_ids))
+        for first_ids, last_ids in zip(
+            rng.integers(0, len(_FIRST), (threads, NAMES_PER_THREAD)),
+            rng.integers(0, len(_LAST), (threads, NAMES_PER_THREAD)),
+        )
+    ]
     texts = []
     for i in range(n):
         street = _STREETS[streets[i]]
@@ -100,6 +113,7 @@ def synthetic_posts(n: int, seed: int = 20240301) -> pd.DataFrame:
                 profile=f"facebook.com/{first}.{numbers[i] % 1000}",
                 iban=f"NL91 ABNA 0{numbers[i] % 1000:03d} {numbers[i] % 10_000:04d} {small[i]:02d}",
                 postcode_address=f"{5141 + small[i]} AB {small[i]}",
+                participant=thread_names[i // POSTS_PER_THREAD][0].split(" ")[0],
             )
             texts.append(_PERSONAL[personal_pick[i]].format(**fields))
         else:
@@ -111,16 +125,21 @@ def synthetic_posts(n: int, seed: int = 20240301) -> pd.DataFrame:
             "text": pd.Series(texts, dtype="string"),
             "platform": pd.Series(np.where(author_ids % 10 == 0, "whatsapp", "facebook"), dtype="string"),
             "author_ref": pd.Series([f"10000{a:07d}" for a in author_ids], dtype="string"),
+            "names": pd.Series([thread_names[i // POSTS_PER_THREAD] for i in range(n)], dtype=object),
         }
     )
 
 
 def bench(n: int = 1_000_000) -> dict:
-    """Time redact_series and pseudonymise on n synthetic posts; figures are rows per second on this machine."""
+    """Time redact_series (without and with the thread's participant names) and pseudonymise on n synthetic
+    posts; figures are rows per second on this machine (one core)."""
     posts = synthetic_posts(n)
     start = time.perf_counter()
     redacted = redact_series(posts["text"])
     redact_seconds = time.perf_counter() - start
+    start = time.perf_counter()
+    with_names = redact_series(posts["text"], posts["names"])
+    names_seconds = time.perf_counter() - start
     start = time.perf_counter()
     tokens = pseudonymise(posts["author_ref"], DEMO_PSEUDONYM_KEY, platform=posts["platform"])
     pseudonym_seconds = time.perf_counter() - start
@@ -129,6 +148,9 @@ def bench(n: int = 1_000_000) -> dict:
         "share_changed": round(float((redacted != posts["text"]).mean()), 4),
         "redact_seconds": round(redact_seconds, 3),
         "redact_per_s": round(n / redact_seconds),
+        "share_changed_with_names": round(float((with_names != posts["text"]).mean()), 4),
+        "redact_with_names_seconds": round(names_seconds, 3),
+        "redact_with_names_per_s": round(n / names_seconds),
         "distinct_authors": int(posts["author_ref"].nunique()),
         "distinct_pseudonyms": int(tokens.nunique()),
         "pseudonymise_seconds": round(pseudonym_seconds, 3),

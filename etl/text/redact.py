@@ -355,52 +355,135 @@ _ANY_HINT = "|".join(f"(?:{p.hint})" for p in _PASSES)
 
 
 # ---- names -------------------------------------------------------------------------------------------------------
-_NAME_SPLIT = re.compile(r"[\s]+")
+# Known participant names are matched word by word (no regex per name list: a build has a list per thread, and
+# compiling a regex for each would cost more than all other redaction together).
 _TUSSEN_SET = frozenset(_TUSSENVOEGSELS)
+_TOKEN = re.compile(r"\w+")
+_BLANK_GAP = re.compile(f"{_BLANK}+")
 
 
-def _name_tuple(names: object) -> tuple[str, ...]:
-    """Names as given per row (list, tuple, array, a single string, or NA) -> a tuple of clean strings."""
-    if names is None:
+_FOLD_FIXES = (("i\u0307", "i"), ("ı", "i"), ("ſ", "s"), ("ς", "σ"))
+
+
+def _fold(text: str) -> str:
+    """Lower-case so that letters differing only in case compare equal, including i/I/ı/İ and s/ſ; the same
+    mapping as _fold_arrow (Python's lower() and Arrow's differ only where the fixes even them out)."""
+    text = text.lower()
+    for old, new in _FOLD_FIXES:
+        text = text.replace(old, new)
+    return text
+
+
+def _fold_arrow(texts: pa.Array) -> pa.Array:
+    texts = pc.utf8_lower(texts)
+    for old, new in _FOLD_FIXES:
+        texts = pc.replace_substring(texts, old, new)
+    return texts
+
+
+def _gap(separator: str) -> str:
+    """What separates two words of a name: any run of blanks counts as one space; anything else must match."""
+    return " " if _BLANK_GAP.fullmatch(separator) else separator
+
+
+@dataclass(frozen=True)
+class _KnownNames:
+    needles: frozenset[str]  # folded words: a text without any of them as a word cannot mention these names
+    full_names: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]  # first word -> (words, gaps)
+    parts: dict[str, str]  # folded word -> the capital it must start with ('' when any case will do)
+
+
+def _names_key(names: object) -> tuple:
+    """Names as given per row (list, tuple, array, a single string, or NA) -> a hashable tuple."""
+    if names is None or isinstance(names, float):  # None, NaN
         return ()
     if isinstance(names, str):
-        names = (names,)
-    elif not isinstance(names, Iterable):
-        return ()  # NA / NaN scalar
-    cleaned = []
-    for name in names:
-        if isinstance(name, str):
-            name = " ".join(_NAME_SPLIT.split(name.strip().lstrip("@"))).strip()
-            if len(name) >= 2:
-                cleaned.append(name)
-    return tuple(sorted(set(cleaned)))
+        return (names,)
+    if isinstance(names, tuple):
+        return names
+    try:
+        return tuple(names)
+    except TypeError:  # pd.NA and other scalars
+        return ()
 
 
-@lru_cache(maxsize=4096)
-def _names_pattern(names: tuple[str, ...]) -> re.Pattern | None:
-    """Full names in any case; single parts (first name, surname) only with their capital, so 'Roos' is
-    redacted but the flower 'roos' is not. Tussenvoegsels on their own are never redacted."""
-    alternatives: set[str] = set()
+@lru_cache(maxsize=262_144)
+def _one_name(name: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]] | None, tuple[tuple[str, str], ...]]:
+    """One name -> (its words and gaps when it has two or more words, its (folded word, capital) parts)."""
+    words = list(_TOKEN.finditer(name))
+    folded = tuple(_fold(w.group()) for w in words)
+    full = None
+    if len(words) > 1:
+        full = (folded, tuple(_gap(name[a.end() : b.start()]) for a, b in zip(words, words[1:])))
+    parts = tuple(
+        (fold, w.group()[0] if w.group()[0].isupper() else "")
+        for w, fold in zip(words, folded)
+        if len(w.group()) >= 2 and fold not in _TUSSEN_SET
+    )
+    return full, parts
+
+
+@lru_cache(maxsize=262_144)
+def _known_names(names: tuple) -> _KnownNames | None:
+    """Full names (two or more words) match in any case; single words (first name, surname, or a one-word
+    name) only with their capital when they have one, so 'Roos' is redacted but the flower 'roos' is not.
+    Tussenvoegsels and one-letter words on their own are never redacted."""
+    full_names: dict[str, set] = {}
+    parts: dict[str, str] = {}
     for name in names:
-        words = name.split(" ")
-        alternatives.add("(?i:" + f"{_BLANK}+".join(re.escape(w) for w in words) + ")")
-        for word in words:
-            if len(word) < 2 or word.casefold() in _TUSSEN_SET:
-                continue
-            if word[0].isupper():
-                alternatives.add(re.escape(word[0]) + "(?i:" + re.escape(word[1:]) + ")")
-            else:
-                alternatives.add("(?i:" + re.escape(word) + ")")
-    if not alternatives:
+        if not isinstance(name, str):
+            continue
+        full, name_parts = _one_name(name)
+        if full is not None:
+            full_names.setdefault(full[0][0], set()).add(full)
+        for fold, capital in name_parts:
+            parts[fold] = capital if parts.get(fold, capital) == capital else ""  # the looser rule wins
+    if not full_names and not parts:
         return None
-    ordered = sorted(alternatives, key=len, reverse=True)  # the full name wins over its parts
-    # Never inside a word, and never inside a placeholder that is already there ('[naam]').
-    return re.compile(r"(?<![\w\[])@?(?:" + "|".join(ordered) + r")(?![\w\]])")
+    ordered = {first: tuple(sorted(found, key=lambda f: -len(f[0]))) for first, found in full_names.items()}
+    return _KnownNames(frozenset(parts) | frozenset(full_names), ordered, parts)
 
 
-def _redact_names(text: str, names: tuple[str, ...]) -> str:
-    pattern = _names_pattern(names)
-    return text if pattern is None else pattern.sub("[naam]", text)
+def _redact_names(text: str, known: _KnownNames | None) -> str:
+    """Replace the known names (and an '@' right before one) by '[naam]'; the longest full name wins."""
+    if known is None or known.needles.isdisjoint(_TOKEN.findall(_fold(text))):
+        return text
+    return _replace_known_names(text, known)
+
+
+def _replace_known_names(text: str, known: _KnownNames) -> str:
+    words = list(_TOKEN.finditer(text))
+    folded = [_fold(w.group()) for w in words]
+    out, position, i = [], 0, 0
+    while i < len(words):
+        word = words[i]
+        start = word.start()
+        if start and text[start - 1] == "[":  # inside a placeholder that is already there
+            i += 1
+            continue
+        length = 0
+        for full, gaps in known.full_names.get(folded[i], ()):
+            n = len(full)
+            if i + n <= len(words) and all(folded[i + k] == full[k] for k in range(1, n)) and all(
+                _gap(text[words[i + k].end() : words[i + k + 1].start()]) == gaps[k] for k in range(n - 1)
+            ):
+                length = n
+                break
+        if not length:
+            capital = known.parts.get(folded[i])
+            if capital is not None and (not capital or word.group()[0] == capital):
+                length = 1
+        end = words[i + length - 1].end() if length else 0
+        if not length or text[end : end + 1] == "]":
+            i += 1
+            continue
+        if start and text[start - 1] == "@":
+            start -= 1
+        out += (text[position:start], "[naam]")
+        position = end
+        i += length
+    out.append(text[position:])
+    return "".join(out)
 
 
 # ---- public API ---------------------------------------------------------------------------------------------------
@@ -420,19 +503,7 @@ def redact(text: str | None, names: Iterable[str] = ()) -> str | None:
     result = str(text)
     for step in _PASSES:
         result = step.pattern.sub(step.replacement, result)
-    name_tuple = _name_tuple(names)
-    return _redact_names(result, name_tuple) if name_tuple else result
-
-
-def _names_mask(names_per_row: pd.Series) -> np.ndarray:
-    """True where a row has at least one name; cheap for the common all-empty case."""
-    present = names_per_row.notna().to_numpy().copy()  # pandas may hand out a read-only view
-    if not present.any():
-        return present
-    values = names_per_row.to_numpy(dtype=object)
-    idx = np.flatnonzero(present)
-    present[idx] = [bool(_name_tuple(values[i])) for i in idx]
-    return present
+    return _redact_names(result, _known_names(_names_key(names)))
 
 
 def _as_strings(texts: pd.Series, dtype: pd.StringDtype) -> pd.Series:
@@ -452,6 +523,32 @@ def _to_arrow(texts: pd.Series) -> pa.Array:
     if arrow.type not in (pa.string(), pa.large_string()):
         arrow = arrow.cast(pa.large_string())
     return arrow
+
+
+def _redact_names_per_row(arrow: pa.Array, names_per_row: pd.Series) -> pa.Array:
+    """Known names, row by row, kept cheap: each distinct name list is prepared once (a thread's posts share
+    one); the words of all texts are folded and split in Arrow; Python only checks each row's words against
+    its names, and matches word by word in the few rows that mention one."""
+    values = names_per_row.to_numpy(dtype=object)
+    try:
+        codes, uniques = pd.factorize(values)  # tuples, strings, None: one preparation per distinct value
+        known_of_unique = [_known_names(_names_key(u)) for u in uniques]
+        known_rows = [known_of_unique[c] if c >= 0 else None for c in codes.tolist()]
+    except TypeError:  # unhashable lists or arrays
+        known_rows = [_known_names(_names_key(v)) for v in values]
+    has_text = arrow.is_valid().to_numpy(zero_copy_only=False)
+    rows = [i for i, known in enumerate(known_rows) if known is not None and has_text[i]]
+    if not rows:
+        return arrow
+    words = pc.replace_substring_regex(_fold_arrow(arrow.take(pa.array(rows))), r"[^\pL\pN_]+", " ")
+    hits = [row for row, text in zip(rows, words.to_pylist()) if not known_rows[row].needles.isdisjoint(text.split())]
+    if not hits:
+        return arrow
+    current = arrow.take(pa.array(hits)).to_pylist()
+    redacted = [_replace_known_names(text, known_rows[row]) for text, row in zip(current, hits)]
+    mask = np.zeros(len(arrow), dtype=bool)
+    mask[hits] = True
+    return pc.replace_with_mask(arrow, pa.array(mask), pa.array(redacted, type=arrow.type))
 
 
 def redact_series(texts: pd.Series, names_per_row: pd.Series | None = None) -> pd.Series:
@@ -483,11 +580,5 @@ def redact_series(texts: pd.Series, names_per_row: pd.Series | None = None) -> p
     if names_per_row is not None:
         if not names_per_row.index.equals(texts.index):
             raise ValueError("names_per_row must have the same index as texts")
-        has_names = _names_mask(names_per_row) & arrow.is_valid().to_numpy(zero_copy_only=False)
-        rows = np.flatnonzero(has_names)
-        if rows.size:
-            names_of_row = names_per_row.to_numpy(dtype=object)[rows]
-            current = arrow.take(pa.array(rows)).to_pylist()
-            redacted = [_redact_names(text, _name_tuple(names)) for text, names in zip(current, names_of_row)]
-            arrow = pc.replace_with_mask(arrow, pa.array(has_names), pa.array(redacted, type=arrow.type))
+        arrow = _redact_names_per_row(arrow, names_per_row)
     return pd.Series(out_dtype.__from_arrow__(arrow), index=texts.index, name=texts.name)

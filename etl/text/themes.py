@@ -553,7 +553,8 @@ def classify_texts(
     items = texts.tolist() if isinstance(texts, (pd.Series, pd.Index, np.ndarray)) else list(texts)
     processes = DEFAULT_PROCESSES if processes is None else max(1, int(processes))
     processes = min(processes, os.cpu_count() or 1)
-    if processes > 1 and len(items) >= PARALLEL_MIN_POSTS:
+    fork_available = "fork" in _start_methods()
+    if processes > 1 and fork_available and len(items) >= PARALLEL_MIN_POSTS:
         themes, matched, tones = _classify_parallel(items, taxonomy, processes)
     else:
         themes, matched, tone_bytes = _classify_chunk((taxonomy, items))
@@ -570,19 +571,41 @@ def classify_texts(
     return frame
 
 
-def _classify_parallel(items: list, taxonomy: Taxonomy, processes: int) -> tuple[list[str], list[str], np.ndarray]:
+_PARALLEL_INPUT: tuple[Taxonomy, list] | None = None  # read by forked workers (inherited, never pickled)
+
+
+def _classify_range(bounds: tuple[int, int]) -> tuple[list[str], list[str], bytes]:
+    assert _PARALLEL_INPUT is not None
+    taxonomy, items = _PARALLEL_INPUT
+    return _classify_chunk((taxonomy, items[bounds[0]:bounds[1]]))
+
+
+def _start_methods() -> list[str]:
     import multiprocessing
 
-    chunks = [(taxonomy, items[i:i + PARALLEL_CHUNK_POSTS]) for i in range(0, len(items), PARALLEL_CHUNK_POSTS)]
-    context = multiprocessing.get_context("forkserver")
+    return multiprocessing.get_all_start_methods()
+
+
+def _classify_parallel(items: list, taxonomy: Taxonomy, processes: int) -> tuple[list[str], list[str], np.ndarray]:
+    """Chunks over a 'fork' pool: workers inherit the posts and the warm token cache, nothing is re-imported.
+    Where fork does not exist (Windows, macOS default) the caller stays in-process."""
+    import multiprocessing
+
+    global _PARALLEL_INPUT
+    _classifier(taxonomy)  # build (and warm) the classifier once, before forking
+    bounds = [(i, min(i + PARALLEL_CHUNK_POSTS, len(items))) for i in range(0, len(items), PARALLEL_CHUNK_POSTS)]
     themes: list[str] = []
     matched: list[str] = []
     tone_parts: list[np.ndarray] = []
-    with context.Pool(processes) as pool:
-        for chunk_themes, chunk_matched, chunk_tones in pool.imap(_classify_chunk, chunks):
-            themes.extend(chunk_themes)
-            matched.extend(chunk_matched)
-            tone_parts.append(np.frombuffer(chunk_tones, dtype=np.int8))
+    _PARALLEL_INPUT = (taxonomy, items)
+    try:
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            for chunk_themes, chunk_matched, chunk_tones in pool.imap(_classify_range, bounds):
+                themes.extend(chunk_themes)
+                matched.extend(chunk_matched)
+                tone_parts.append(np.frombuffer(chunk_tones, dtype=np.int8))
+    finally:
+        _PARALLEL_INPUT = None
     tones = np.concatenate(tone_parts) if tone_parts else np.empty(0, dtype=np.int8)
     return themes, matched, tones
 

@@ -1,0 +1,260 @@
+"""Helpers to craft hostile warehouses and to see everything a page renders.
+
+A hostile warehouse is the demo municipality built by the real build (readers, redaction, marts, swap) with:
+- an extra plain-CSV posts file whose texts carry script tags, event-handler attributes, `javascript:` links,
+  Markdown and Streamlit-Markdown tricks, HTML entities, spreadsheet formula starters and personal details;
+- a hostile page name in pages.csv, and hostile gemeente/wijk/buurt names in copied boundary GeoJSON files.
+Every payload that executes sets `window[FLAG]` (and most also open an alert dialog), so a browser test can
+tell that nothing ran.
+"""
+from __future__ import annotations
+
+import csv
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+import duckdb
+from google.protobuf.descriptor import FieldDescriptor
+
+FLAG = "__wijkbeeldPwned"
+HOSTILE_PAGE_ID = "104000000000005"      # the demo's 'Bloemhof Leefbaar' page (wijk WK999905)
+HOSTILE_WIJK = "WK999900"                # Centrum
+HOSTILE_BUURT = "BU99990000"             # Centrum Noord
+EVIL_HOST = "evil.example"
+
+# Each carries a marker word so a test can find the thing on screen.
+HOSTILE_GEMEENTE_NAME = f"Lindenwaard <script>window.{FLAG}='gemeente';alert('gm')</script> (fictief)"
+HOSTILE_WIJK_NAME = (f"@Centrum <img src=x onerror=\"window.{FLAG}='wijk';alert('wijk')\"> "
+                     "[klik](javascript:alert('wijk')) zo'n **vet** & co")
+HOSTILE_BUURT_NAME = f"=HYPERLINK(\"http://{EVIL_HOST}/b\",\"Noord\") <svg/onload=window.{FLAG}='buurt'>"
+HOSTILE_PAGE_NAME = f"Bloemhof <img src=x onerror=\"window.{FLAG}='page'\"> [x](javascript:alert('page'))"
+
+# Texts of the extra posts: each long enough to count as post text, each with a theme word so it reaches the
+# theme marts (and any page that shows examples per theme).
+HOSTILE_POSTS = [
+    f"Inbraak bij de buren vannacht <script>window.{FLAG}='script';alert('xss-script')</script> wie zag iets?",
+    f"Weer inbraak in de schuur <img src=x onerror=\"window.{FLAG}='img';alert('xss-img')\"> echt balen",
+    f"Vuurwerk en overlast bij het plein <svg/onload=window.{FLAG}='svg'> elke avond weer",
+    f"Overlast van jongeren, meld het [hier](javascript:window.{FLAG}='mdlink') of [daar](javascript:alert('md'))",
+    f"Afval naast de container gedumpt ![foto](http://{EVIL_HOST}/pixel.png) wie ruimt dit op?",
+    "Inbraak gemeld: **vet** __onder__ ~~weg~~ `code` # kop > citaat 1. lijst | a | b | zo'n auto's",
+    "Overlast: &lt;b&gt;entiteit&lt;/b&gt; &amp; &#60;script&#62; &quot;aanhalingstekens&quot; blijven letterlijk",
+    f"=HYPERLINK(\"http://{EVIL_HOST}/x\",\"Inbraak gezien, klik hier voor de foto's\")",
+    "+SUM(1;2) vuurwerk overlast bij de speeltuin vannacht rond middernacht",
+    "-2+3+cmd|' /C calc'!A0 afval en zwerfvuil overal in de straat",
+    "@SUM(1+1)*cmd|' /C calc'!A0 inbraak in de garage van nummer zeven",
+    f"<a href=\"javascript:window.{FLAG}='anchor'\">Diefstal</a> van een fiets bij het station vandaag",
+    f"<iframe src=\"javascript:window.{FLAG}='iframe'\"></iframe> inbraak poging bij de bakker",
+    "Overlast :red[rood] :material/warning: $x^2$ :smile: blijft gewoon tekst in het dashboard",
+    f"javascript:window.{FLAG}='plain' vernieling van bushokje bij de school",
+    "Inbraak: bel mij op 06-12345678 of mail jan.jansen@voorbeeld.nl als je iets weet",
+]
+# Personal details inside HOSTILE_POSTS that redaction must remove before anything is stored or shown.
+RAW_PERSONAL_DETAILS = ["06-12345678", "jan.jansen@voorbeeld.nl"]
+# Fragments that must never reach the screen as live markup.
+LIVE_MARKUP = re.compile(r"<\s*(script|img|svg|iframe|a)\b|\]\(\s*javascript:|!\[[^\]]*\]\(", re.IGNORECASE)
+
+
+def _set_name(geojson: Path, code_field: str, code: str, name_field: str, name: str) -> None:
+    doc = json.loads(geojson.read_text(encoding="utf-8"))
+    hits = 0
+    for feature in doc["features"]:
+        props = feature["properties"]
+        if props.get(code_field) == code:
+            props[name_field] = name
+            hits += 1
+        if "gemeentenaam" in props:
+            props["gemeentenaam"] = HOSTILE_GEMEENTE_NAME
+    assert hits == 1, f"{geojson}: {code} not found"
+    geojson.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
+
+
+def write_hostile_sources(demo_sources: Path, out: Path) -> Path:
+    """Copy the demo sources to `out`, make names hostile, add the hostile posts file; returns sources.toml."""
+    shutil.copytree(demo_sources.parent, out)
+    boundaries = out / "boundaries"
+    _set_name(boundaries / "wijken.geojson", "wijkcode", HOSTILE_WIJK, "wijknaam", HOSTILE_WIJK_NAME)
+    _set_name(boundaries / "buurten.geojson", "buurtcode", HOSTILE_BUURT, "buurtnaam", HOSTILE_BUURT_NAME)
+    gemeenten = json.loads((boundaries / "gemeenten.geojson").read_text(encoding="utf-8"))
+    for feature in gemeenten["features"]:
+        for key in ("gemeentenaam", "statnaam", "naam"):
+            if key in feature["properties"]:
+                feature["properties"][key] = HOSTILE_GEMEENTE_NAME
+    (boundaries / "gemeenten.geojson").write_text(json.dumps(gemeenten, ensure_ascii=False), encoding="utf-8")
+
+    pages_csv = out / "pages.csv"
+    with pages_csv.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    for row in rows:
+        if row["page_id"] == HOSTILE_PAGE_ID:
+            row["name"] = HOSTILE_PAGE_NAME
+    with pages_csv.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+    posts_csv = out / "posts" / "hostile_posts.csv"
+    with posts_csv.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["page", "time", "text", "author", "id", "reactions"])
+        for i, text in enumerate(HOSTILE_POSTS):
+            # Spread over the last months of the demo so every period choice that includes them shows them.
+            month = 4 + i % 6
+            writer.writerow([HOSTILE_PAGE_ID, f"2026-{month:02d}-{10 + i:02d} 20:{i:02d}:00", text,
+                             f"=Bewoner {i} <b>", f"hostile-{i}", str(i)])
+    sources = out / "sources.toml"
+    sources.write_text(sources.read_text(encoding="utf-8") + (
+        '\n[[posts]]\npath = "posts/hostile_posts.csv"\nformat = "plain_csv"\n'
+        'exported_at = "2026-11-01T06:00:00+00:00"\n'), encoding="utf-8")
+    return sources
+
+
+def build_hostile_warehouse(demo_sources: Path, workdir: Path) -> Path:
+    """The hostile sources built by the real build into workdir/hostile.duckdb."""
+    from etl.build import build
+
+    sources = write_hostile_sources(demo_sources, workdir / "hostile_sources")
+    warehouse = workdir / "hostile.duckdb"
+    build(sources, warehouse)
+    return warehouse
+
+
+def post_texts(warehouse: Path, min_chars: int = 25) -> list[str]:
+    """Every distinct stored (redacted) post text longer than min_chars."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("SELECT DISTINCT text_redacted FROM fct_post WHERE length(text_redacted) > ?",
+                           [min_chars]).fetchall()
+    return [r[0] for r in rows]
+
+
+_NAME_SQL = """
+SELECT area_name FROM dim_area UNION SELECT page_name FROM dim_page UNION SELECT label FROM dim_theme
+UNION SELECT description FROM dim_theme UNION SELECT label FROM dim_crime_type UNION SELECT label FROM dim_indicator
+UNION SELECT account_name FROM stg_posts__account UNION SELECT gemeente_name FROM dim_gemeente
+"""
+
+
+def non_post_texts(warehouse: Path) -> list[str]:
+    """Names and labels a page may show to anyone (area, page, theme, crime and indicator names). A stretch of
+    post text that also occurs in one of these is no evidence that post text was shown."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return [r[0] for r in con.execute(_NAME_SQL).fetchall() if r[0]]
+
+
+# ------------------------------------------------------------------------------------------ what a page shows
+
+def _proto_strings(message, out: list[str]) -> None:
+    for field, value in message.ListFields():
+        if field.type == FieldDescriptor.TYPE_MESSAGE and field.message_type.GetOptions().map_entry:
+            items = [value[k] for k in value]
+        elif field.type == FieldDescriptor.TYPE_MESSAGE or field.type == FieldDescriptor.TYPE_STRING:
+            items = list(value) if field.is_repeated else [value]
+        else:
+            continue
+        for item in items:
+            if isinstance(item, str):
+                out.append(item)
+            elif hasattr(item, "ListFields"):
+                _proto_strings(item, out)
+
+
+def _nodes(node):
+    yield node
+    children = getattr(node, "children", None)
+    if isinstance(children, dict):
+        for child in children.values():
+            yield from _nodes(child)
+
+
+def rendered_texts(at, downloads: list[bytes] | None = None) -> list[str]:
+    """Every string an AppTest run put on screen or in a payload: all string fields of every element's proto
+    (markdown, captions, metrics, alerts, widget labels and options, plotly specs, component arguments such as
+    a folium map's HTML), every cell and column name of dataframes and tables, and download payloads."""
+    texts: list[str] = []
+    for node in _nodes(at._tree):
+        proto = getattr(node, "proto", None)
+        if proto is not None and hasattr(proto, "ListFields"):
+            _proto_strings(proto, texts)
+        if getattr(node, "type", None) in ("arrow_data_frame", "arrow_table", "dataframe", "table"):
+            frame = node.value
+            texts.extend(str(c) for c in frame.columns)
+            texts.extend(str(v) for v in frame.to_numpy(dtype=object).ravel())
+    for payload in downloads or []:
+        texts.append(_payload_text(payload))
+    return texts
+
+
+def _payload_text(payload: bytes) -> str:
+    if payload[:2] == b"PK":  # an .xlsx: the shared strings and inline strings of every sheet
+        import io
+        import zipfile
+
+        with zipfile.ZipFile(io.BytesIO(payload)) as zf:
+            return "\n".join(zf.read(n).decode("utf-8", "replace") for n in zf.namelist() if n.endswith(".xml"))
+    return payload.decode("utf-8-sig", "replace")
+
+
+_MD_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def normalise(text: str) -> str:
+    """What a reader sees: HTML entities and Markdown backslash escapes undone, whitespace collapsed."""
+    text = html.unescape(_MD_ESCAPE.sub(r"\1", html.unescape(text)))
+    return re.sub(r"\s+", " ", text)
+
+
+def _windows(text: str, window: int) -> set[str]:
+    flat = normalise(text)
+    return {flat[i:i + window] for i in range(max(0, len(flat) - window + 1))}
+
+
+def leaked(posts: list[str], texts: list[str], window: int = 30, allowed: list[str] = ()) -> list[str]:
+    """Post texts of which some stretch of `window` characters appears in the rendered texts (stretches that
+    also occur in `allowed`, e.g. non_post_texts(), do not count)."""
+    seen: set[str] = set()
+    for text in texts:
+        seen |= _windows(text, window)
+    for text in allowed:
+        seen -= _windows(text, window)
+    found = []
+    for post in posts:
+        flat = normalise(post)
+        if any(flat[i:i + window] in seen for i in range(max(0, len(flat) - window + 1))):
+            found.append(post)
+    return found
+
+
+class DownloadRecorder:
+    """Records every download-button payload of AppTest runs (the mock runtime keeps them in memory only)."""
+
+    def __init__(self, monkeypatch):
+        from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+        self.payloads: list[tuple[str, bytes]] = []
+        original = MemoryMediaFileStorage.load_and_get_id
+        recorder = self
+
+        def load_and_get_id(storage, path_or_data, mimetype, kind, filename=None):
+            if isinstance(path_or_data, (bytes, bytearray)):
+                recorder.payloads.append((filename or "", bytes(path_or_data)))
+            return original(storage, path_or_data, mimetype, kind, filename)
+
+        monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
+
+    def take(self) -> list[tuple[str, bytes]]:
+        out, self.payloads = self.payloads, []
+        return out
+
+
+_BUILT: dict[str, Path] = {}
+
+
+def hostile_warehouse(demo_sources: Path, tmp_path_factory) -> Path:
+    """The hostile warehouse, built once per test process whichever test module asks first."""
+    key = str(demo_sources)
+    if key not in _BUILT:
+        _BUILT[key] = build_hostile_warehouse(demo_sources, tmp_path_factory.mktemp("hostile"))
+    return _BUILT[key]
