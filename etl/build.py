@@ -55,6 +55,8 @@ class BuildReport:
     sources: list[SourceReport] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     log: list[tuple[str, str]] = field(default_factory=list)  # (level, message)
+    progress: bool = False  # progress bars on stderr (the CLI turns them on for a terminal)
+    started: float = field(default_factory=time.perf_counter)
 
     def info(self, message: str) -> None:
         self.log.append(("info", message))
@@ -101,6 +103,16 @@ def build_lock(warehouse: Path):
         fh.close()
 
 
+def _entries(report: BuildReport, config: SourcesConfig, kind: str, label: str):
+    """The configured files of one kind, with a progress bar per file when asked for."""
+    entries = config.of_kind(kind)
+    if not report.progress or not entries:
+        return entries
+    from tqdm import tqdm
+
+    return tqdm(entries, desc=label, unit="bestand", leave=False)
+
+
 def _check_reject_ratio(result: ReadResult, path: Path, settings: Settings) -> None:
     if result.records_read and len(result.rejects) / result.records_read > settings.max_reject_ratio:
         share = len(result.rejects) / result.records_read
@@ -138,7 +150,7 @@ def load_areas(con, report: BuildReport, config: SourcesConfig, settings: Settin
     from etl.readers.boundaries import read_boundaries
 
     frames = []
-    for entry in config.of_kind("boundaries"):
+    for entry in _entries(report, config, "boundaries", "grenzen"):
         result = _read(report, "boundaries", entry.path, read_boundaries, settings, level=entry.options.get("level"))
         frame = result.frame
         wanted = entry.options.get("gemeenten")  # national files: keep only the gemeenten asked for
@@ -200,7 +212,7 @@ def load_population(con, report: BuildReport, config: SourcesConfig, settings: S
     from etl.readers.kwb import read_population
 
     frames = []
-    for entry in config.of_kind("population"):
+    for entry in _entries(report, config, "population", "bevolking"):
         result = _read(report, "population", entry.path, read_population, settings)
         frame = _reject_unknown_areas(result.frame, known, entry.path, report, "bevolkingsrijen")
         report.sources[-1].loaded = len(frame)
@@ -225,7 +237,7 @@ def load_incidents(con, report: BuildReport, config: SourcesConfig, settings: Se
     from etl.readers.police import read_police_crime
 
     frames = []
-    for entry in config.of_kind("police_crime"):
+    for entry in _entries(report, config, "police_crime", "politiecijfers"):
         result = _read(report, "police_crime", entry.path, read_police_crime, settings)
         frame = _reject_unknown_areas(result.frame, known, entry.path, report, "incidentrijen")
         src = report.sources[-1]
@@ -254,7 +266,7 @@ def load_survey(con, report: BuildReport, config: SourcesConfig, settings: Setti
     from etl.readers.veiligheidsmonitor import read_veiligheidsmonitor
 
     frames = []
-    for entry in config.of_kind("survey"):
+    for entry in _entries(report, config, "survey", "enquêtes"):
         result = _read(report, "survey", entry.path, read_veiligheidsmonitor, settings)
         frame = _reject_unknown_areas(result.frame, known, entry.path, report, "enquêterijen")
         report.sources[-1].loaded = len(frame)
@@ -328,7 +340,7 @@ def load_posts(con, report: BuildReport, config: SourcesConfig, settings: Settin
     from etl.readers.posts import read_posts
 
     frames = []
-    for entry in config.of_kind("posts"):
+    for entry in _entries(report, config, "posts", "berichten"):
         opts = dict(entry.options)
         fmt = opts.pop("format", None)
         page_id = opts.pop("page_id", None)
@@ -346,9 +358,14 @@ def load_posts(con, report: BuildReport, config: SourcesConfig, settings: Settin
     if not frames:
         report.warn("geen berichten geladen")
         return
-    prepared = prepare_posts(pd.concat(frames, ignore_index=True), pages=pages, accounts=accounts, settings=settings,
-                             is_demo=config.is_demo, reference_date=reference,
-                             retention_months=config.retention_months or settings.retention_months)
+    from etl.text.pseudonym import PseudonymKeyError
+
+    try:
+        prepared = prepare_posts(pd.concat(frames, ignore_index=True), pages=pages, accounts=accounts, settings=settings,
+                                 is_demo=config.is_demo, reference_date=reference,
+                                 retention_months=config.retention_months or settings.retention_months)
+    except PseudonymKeyError as err:
+        raise BuildError(f"{config.config_path}: berichten kunnen niet worden opgeslagen: {err}") from err
     for idx, n in prepared.duplicates_by_source.items():
         report.sources[idx].duplicates_merged = int(n)
     for idx, n in prepared.loaded_by_source.items():
@@ -398,6 +415,65 @@ def load_dimensions(con, settings: Settings) -> None:
     con.unregister("ind_df")
 
 
+# Post aggregates that survive retention: when posts expire, their monthly counts are taken over from the
+# previous warehouse, so trends stay while the posts themselves are gone.
+CARRIED_AGGREGATES = {
+    "mart_wijk_post_month": ("wijk_code", "month"),
+    "mart_wijk_theme_month": ("wijk_code", "month", "theme"),
+}
+
+
+def carry_forward_aggregates(con, report: BuildReport, previous: Path, reference: date, retention_months: int) -> None:
+    if not previous.exists():
+        return
+    cutoff = (pd.Timestamp(reference) - pd.DateOffset(months=retention_months)).date().replace(day=1)
+    try:
+        con.execute("ATTACH ? AS previous (READ_ONLY)", [str(previous)])
+    except duckdb.Error as err:  # an unreadable old file must not stop a good build
+        report.warn(f"vorig warehouse niet te lezen voor oude aggregaten: {err}")
+        return
+    try:
+        carried = 0
+        for table, key in CARRIED_AGGREGATES.items():  # identifiers from the fixed list above
+            exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = ?",
+                                 [table]).fetchone()[0]
+            if not exists:
+                continue
+            keys = ", ".join(key)
+            before = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            con.execute(f"""INSERT INTO {table} BY NAME
+                            SELECT * FROM previous.{table} p
+                            WHERE p.month < ? AND ({keys}) NOT IN (SELECT {keys} FROM {table})""", [cutoff])
+            carried += con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] - before
+        carried_builds = carry_forward_build_history(con)
+        if carried_builds:
+            report.info(f"bouwgeschiedenis van {carried_builds} eerdere build(s) overgenomen")
+        if carried:
+            report.info(f"{carried} maandaggregaten van berichten van voor {cutoff} overgenomen uit het vorige warehouse "
+                        "(de berichten zelf zijn na de bewaartermijn verwijderd)")
+    finally:
+        con.execute("DETACH previous")
+
+
+BUILD_HISTORY = 9  # earlier builds kept in meta_build and its detail tables
+HISTORY_TABLES = ("meta_build_log", "meta_rejected_record", "meta_source_file")
+
+
+def carry_forward_build_history(con) -> int:
+    """Copy the most recent earlier builds' bookkeeping from the attached previous warehouse."""
+    has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = 'meta_build'").fetchone()[0]
+    if not has:
+        return 0
+    con.execute(f"""CREATE TEMP TABLE carried_builds AS
+                    SELECT build_id FROM previous.meta_build ORDER BY built_at DESC LIMIT {BUILD_HISTORY}""")
+    con.execute("INSERT INTO meta_build SELECT * FROM previous.meta_build WHERE build_id IN (SELECT build_id FROM carried_builds)")
+    for table in HISTORY_TABLES:  # identifiers from the fixed tuple above
+        con.execute(f"INSERT INTO {table} SELECT * FROM previous.{table} WHERE build_id IN (SELECT build_id FROM carried_builds)")
+    n = con.execute("SELECT count(*) FROM carried_builds").fetchone()[0]
+    con.execute("DROP TABLE carried_builds")
+    return n
+
+
 def check_warehouse(con) -> list[str]:
     """Sanity checks before the swap. Returns problems; an empty list means the file may go live."""
     problems = []
@@ -418,9 +494,13 @@ def check_warehouse(con) -> list[str]:
 
 def _write_meta(con, report: BuildReport, config: SourcesConfig, settings: Settings, reference: date) -> None:
     now = datetime.now(timezone.utc)
+    retention = config.retention_months or settings.retention_months
+    fingerprint = getattr(report, "key_fingerprint", None)
     con.execute("INSERT INTO meta_schema VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [settings.schema_version, now, report.build_id, config.is_demo,
-                 getattr(report, "key_fingerprint", None), config.retention_months or settings.retention_months, reference])
+                [settings.schema_version, now, report.build_id, config.is_demo, fingerprint, retention, reference])
+    con.execute("INSERT INTO meta_build VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [report.build_id, now, config.is_demo, settings.schema_version, fingerprint, retention, reference,
+                 round(time.perf_counter() - report.started, 2), len(report.rejects)])
     from etl.text.redact import redact
 
     rejects = pd.DataFrame([(report.build_id, r.source_file, r.record, r.reason, redact(r.raw) if r.raw else None)
@@ -456,13 +536,13 @@ def _fsync_dir(path: Path) -> None:
 
 
 def build(sources_path: Path | None = None, warehouse: Path | None = None, settings: Settings | None = None,
-          today: date | None = None) -> BuildReport:
+          today: date | None = None, progress: bool = False) -> BuildReport:
     """Build a new warehouse from the sources config and swap it in atomically."""
     settings = settings or get_settings()
     warehouse = Path(warehouse or settings.warehouse_path)
     sources_path = Path(sources_path or settings.sources_file)
     report = BuildReport(build_id=datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
-                         warehouse=warehouse)
+                         warehouse=warehouse, progress=progress)
     started = time.perf_counter()
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     with build_lock(warehouse):
@@ -488,6 +568,8 @@ def build(sources_path: Path | None = None, warehouse: Path | None = None, setti
                 # marts.sql first, then topic marts (marts_<topic>.sql) that build on it, in name order.
                 for sql_file in sorted(SQL_DIR.glob("marts*.sql"), key=lambda p: (p.name != "marts.sql", p.name)):
                     con.execute(sql_file.read_text(encoding="utf-8"))
+                carry_forward_aggregates(con, report, warehouse, reference,
+                                         config.retention_months or settings.retention_months)
                 problems = check_warehouse(con)
                 if problems:
                     raise BuildError(f"{sources_path}: controle mislukt: {'; '.join(problems)}")

@@ -32,7 +32,8 @@ def _cmd_build(args) -> int:
     from etl.build import BuildError, build
 
     try:
-        report = build(Path(args.sources) if args.sources else None, Path(args.warehouse) if args.warehouse else None)
+        report = build(Path(args.sources) if args.sources else None, Path(args.warehouse) if args.warehouse else None,
+                       progress=sys.stderr.isatty())
     except BuildError as err:
         print(f"BUILD MISLUKT: {err}", file=sys.stderr)
         print("Het vorige warehouse is ongewijzigd.", file=sys.stderr)

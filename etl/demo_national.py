@@ -178,8 +178,24 @@ def load_real_country(folder: Path = REAL_BOUNDARIES, gemeenten: int | Sequence[
     )
 
 
+def _polygonal(geometry: np.ndarray) -> np.ndarray:
+    """Keep only the (multi)polygon parts: a union of quantised shapes can add stray lines and points."""
+    parts, owner = shapely.get_parts(geometry, return_index=True)
+    keep = np.isin(shapely.get_type_id(parts), (3, 6))
+    out = np.full(len(geometry), None, dtype=object)
+    for i in np.unique(owner[keep]):
+        out[i] = shapely.union_all(parts[keep & (owner == i)])
+    return out
+
+
 def _tidy(frame: gpd.GeoDataFrame, order: list[str], columns: list[str]) -> gpd.GeoDataFrame:
-    geometry = np.asarray(frame.geometry.values)
+    # Snap to the precision the GeoJSON files carry (1e-6 degrees, ~0.1 m) before writing: rounding in the
+    # writer would otherwise make thin parts of quantised shapes self-touching, and GDAL then writes a
+    # GeometryCollection or lines, which the boundary reader rightly rejects.
+    geometry = shapely.set_precision(np.asarray(frame.geometry.values), 1e-6)
+    mixed = ~np.isin(shapely.get_type_id(geometry), (-1, 3, 6))  # not missing, not (multi)polygon
+    if mixed.any():
+        geometry[mixed] = _polygonal(geometry[mixed])
     collapsed = shapely.is_missing(geometry) | shapely.is_empty(geometry)
     out = gpd.GeoDataFrame(frame[columns].astype({c: "string" for c in columns if c != "derived"}),
                            geometry=gpd.GeoSeries(np.where(collapsed, None, geometry), index=frame.index, crs=WGS84))
@@ -366,6 +382,9 @@ def write_boundaries(out: Path, country: Country) -> dict[str, int]:
     wijken = country.wijken
     outlines = wijken[wijken.geometry.notna()].dissolve(by="gemeente_code", as_index=False)[["gemeente_code", "geometry"]]
     gm = gpd.GeoDataFrame({"gemeentecode": country.gemeenten["code"], "gemeentenaam": country.gemeenten["name"]})
+    # Snap the union to the precision written (1e-6 degrees) first: near-duplicate vertices of the union
+    # otherwise turn into self-touching rings that GDAL writes as a GeometryCollection.
+    outlines["geometry"] = _polygonal(shapely.set_precision(np.asarray(outlines.geometry.values), 1e-6))
     gm = gm.merge(outlines.rename(columns={"gemeente_code": "gemeentecode"}), on="gemeentecode", how="left")
     write_geojson(gpd.GeoDataFrame(gm, geometry="geometry", crs=WGS84), folder / "gemeenten.geojson")
     write_geojson(gpd.GeoDataFrame({
@@ -788,51 +807,55 @@ def write_posts(out: Path, pages: pd.DataFrame, accounts: pd.DataFrame, units: U
     page_ids = pages["page_id"].to_numpy()
     reaction_names = ["like", "love", "haha", "wow", "sad", "angry", "care"]
 
-    posts_by_page: dict[int, list[tuple[float, dict]]] = {}
-    for i in range(n_posts):
+    def post_json(i: int) -> dict:
         serial = int(serials[i])
         comments = [{"id": f"{serial}_{k + 1}", "created_time": c_times[j], "message": c_text[j],
                      "from": {"name": c_names[j], "id": c_ids[j]}, "like_count": int(c_likes[j])}
                     for k, j in enumerate(range(c_start[i], c_start[i + 1]))]
         if answered[i]:
-            otype = answer_type[i]
-            replies = demo_posts.OFFICIAL_REPLIES[otype]
-            name, ref = account_name[answer_keys[i]], account_ref[answer_keys[i]]
+            replies = demo_posts.OFFICIAL_REPLIES[answer_type[i]]
             reply = {"id": f"{serial}_{len(comments) + 1}", "created_time": a_times[i],
-                     "message": replies[int(answer_pick[i] * len(replies))], "from": {"name": name, "id": ref},
-                     "like_count": 2}
+                     "message": replies[int(answer_pick[i] * len(replies))],
+                     "from": {"name": account_name[answer_keys[i]], "id": account_ref[answer_keys[i]]}, "like_count": 2}
             if comments and nest[i]:
                 comments[0]["comments"] = {"data": [reply], "summary": {"total_count": 1}}
             else:
                 comments.append(reply)
         comments.sort(key=lambda c: c["created_time"])
-        total_comments = int(n_comments[i] + answered[i])
-        post = {"id": f"{page_ids[page_of[i]]}_{serial}", "created_time": times[i], "message": texts[i],
+        page_id = page_ids[page_of[i]]
+        post = {"id": f"{page_id}_{serial}", "created_time": times[i], "message": texts[i],
                 "from": {"name": str(authors[i]), "id": str(author_ids[i])},
-                "permalink_url": f"https://www.facebook.com/{page_ids[page_of[i]]}/posts/{serial}",
+                "permalink_url": f"https://www.facebook.com/{page_id}/posts/{serial}",
                 "status_type": "mobile_status_update",
                 "reactions": {"data": [], "summary": {"total_count": int(reactions[i]), "viewer_reaction": "NONE"}},
                 **{r: {"data": [], "summary": {"total_count": int(v)}} for r, v in zip(reaction_names, split[i])},
-                "comments": {"data": comments, "summary": {"order": "chronological", "total_count": total_comments,
+                "comments": {"data": comments, "summary": {"order": "chronological",
+                                                           "total_count": int(n_comments[i] + answered[i]),
                                                            "can_comment": True}}}
         if shares[i]:
             post["shares"] = {"count": int(shares[i])}
-        posts_by_page.setdefault(int(page_of[i]), []).append((created[i], post))
+        return post
 
+    # One page at a time, newest first as the Graph API returns them; only one page's posts are held at once.
+    order = np.lexsort((-created, page_of))
+    bounds = np.searchsorted(page_of[order], np.arange(len(pages) + 1))
     post_files: list[tuple[str, str]] = []
-    for p in sorted(posts_by_page):
+    for p in range(len(pages)):
+        chosen = order[bounds[p]:bounds[p + 1]]
+        if not len(chosen):
+            continue
         page_id = page_ids[p]
-        posts = [post for _, post in sorted(posts_by_page[p], key=lambda x: -x[0])]  # newest first, as Graph does
         (folder / page_id).mkdir(parents=True, exist_ok=True)
-        n_files = -(-len(posts) // FEED_PAGE_SIZE)
+        n_files = -(-len(chosen) // FEED_PAGE_SIZE)
         for f in range(n_files):
             paging = {"cursors": {"before": f"b{f}", "after": f"a{f}"}}
             if f + 1 < n_files:
                 paging["next"] = (f"https://graph.facebook.com/v21.0/{page_id}/feed?limit={FEED_PAGE_SIZE}&after=a{f}"
                                   "&access_token=REDACTED")
+            data = [post_json(int(i)) for i in chosen[f * FEED_PAGE_SIZE:(f + 1) * FEED_PAGE_SIZE]]
             rel = f"posts/{page_id}/feed_{f + 1:03d}.json"
-            (out / rel).write_text(json.dumps({"data": posts[f * FEED_PAGE_SIZE:(f + 1) * FEED_PAGE_SIZE], "paging": paging},
-                                              ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+            (out / rel).write_text(json.dumps({"data": data, "paging": paging}, ensure_ascii=False, separators=(",", ":")),
+                                   encoding="utf-8")
             post_files.append((page_id, rel))
     return post_files, int(records[:n_posts].sum())
 

@@ -84,7 +84,7 @@ def prepare_posts(raw: pd.DataFrame, *, pages: pd.DataFrame, accounts: pd.DataFr
         pd.Series(["bewoner" if h else "onbekend" for h in has_author], index=frame.index, dtype="string"))
     frame["org_name"] = org_name.astype("string")
 
-    key = load_key(allow_demo=is_demo)
+    key = load_key(settings.pseudonym_key_env, settings.root / ".streamlit" / "secrets.toml", allow_demo=is_demo)
     identity = author_ref.fillna(frame["author_name"].astype("string"))
     frame["author_pseudonym"] = pseudonymise(identity, key, platform=frame["platform"].astype("string"))
 
@@ -110,7 +110,13 @@ def prepare_posts(raw: pd.DataFrame, *, pages: pd.DataFrame, accounts: pd.DataFr
 
     posts = frame[STAGING_COLUMNS].reset_index(drop=True)
     taxonomy = load_taxonomy(settings.themes_file)
-    classified = classify_texts(posts["text_redacted"].astype(object).where(posts["text_redacted"].notna(), None).tolist(), taxonomy)
+    model = None
+    if settings.themes_model_file.exists():
+        from etl.text.learned import load_model
+
+        model = load_model(settings.themes_model_file)
+        log.append(f"themamodel {settings.themes_model_file.name} gebruikt naast de regels")
+    classified = classify_texts(posts["text_redacted"].astype(object).where(posts["text_redacted"].notna(), None).tolist(), taxonomy, model=model)
     themes = _explode_themes(posts["post_id"], classified)
     tone = pd.DataFrame({"post_id": posts["post_id"], "tone": classified["tone"].astype("int8").to_numpy()})
     loaded = frame["source_index"].value_counts().to_dict()

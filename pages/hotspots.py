@@ -63,8 +63,7 @@ m2.metric("Opvallende stijging", counts["flagged"], help=f"q-waarde ≤ {q_text}
 m3.metric("Niet getoetst", counts["untested"], help="De reden staat in de tabel (kolom 'Opvallende stijging').")
 sentences = qh.flag_sentences(table, recent)
 if sentences:
-    for sentence in sentences:
-        st.markdown("- " + escape_markdown(sentence))
+    st.markdown("\n".join("- " + escape_markdown(sentence) for sentence in sentences))
 else:
     st.info(f"Geen enkele {qh.LEVELS[level].lower()} had in {window} een stijging die na correctie voor het aantal "
             f"tegelijk getoetste {area_word} en soorten (Benjamini-Hochberg, q ≤ {q_text}) nog opvalt. "

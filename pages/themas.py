@@ -3,8 +3,8 @@ import streamlit as st
 
 from wijkbeeld import q_themes as qt
 from wijkbeeld.auth import ROLE_LABELS
-from wijkbeeld.safe import escape_markdown
 from wijkbeeld.q_quality import deferred_downloads as downloads
+from wijkbeeld.safe import escape_markdown
 from wijkbeeld.ui import cached_query, fmt_number, setup_page, source_caption
 
 state = setup_page("Thema's")
@@ -54,7 +54,7 @@ source_caption(state, qt.SOURCE_THEMES,
                "(aantallen in de tooltip). Een bericht kan meer thema's hebben, dus de aandelen tellen niet op tot 100%. "
                "Een pagina voor meer wijken telt voor elke wijk. " + missing_text)
 with st.expander(t("Tabel")):
-    heat_table = qt.heatmap_table(heat)
+    heat_table = cached_query(qt.q_heatmap_table, state.token, gemeente=state.gemeente, period=state.period)
     st.dataframe(heat_table, hide_index=True, width="stretch")
     downloads(state, heat_table, "themas_per_wijk")
 
@@ -97,14 +97,15 @@ st.query_params.update({"thema": theme, **({"wijk": wijk} if wijk else {})})
 # --- Terms -----------------------------------------------------------------------------------------------------
 st.subheader(t("Waarom dit thema: meest gevonden termen"))
 min_messages = 1 if state.can("post_text") else qt.MIN_TERM_MESSAGES_WITHOUT_TEXT
-terms = cached_query(qt.q_theme_terms, state.token, gemeente=state.gemeente, period=state.period, min_messages=min_messages)
-terms_shown = qt.terms_table(terms, catalog)
+terms_shown = cached_query(qt.q_terms_table, state.token, gemeente=state.gemeente, period=state.period,
+                           min_messages=min_messages)
 st.dataframe(terms_shown, hide_index=True, width="stretch")
 threshold_note = ("" if min_messages == 1 else
                   f" Voor uw rol tonen we alleen termen die in minstens {min_messages} berichten voorkwamen.")
 source_caption(state, qt.SOURCE_THEMES,
                f"Per thema de {qt.TERMS_PER_THEME} woorden of zinsdelen die het vaakst tot dit thema leidden, met het aantal "
-               "berichten waarin ze gevonden werden (hele gemeente). — = geen berichten met dit thema." + threshold_note)
+               "berichten waarin ze gevonden werden (hele gemeente). — = geen berichten met dit thema in deze periode."
+               + threshold_note)
 downloads(state, terms_shown, "themas_termen")
 
 # --- Examples --------------------------------------------------------------------------------------------------

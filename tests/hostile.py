@@ -12,13 +12,17 @@ from __future__ import annotations
 import csv
 import html
 import json
+import os
 import re
 import shutil
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 from google.protobuf.descriptor import FieldDescriptor
 
+ROOT = Path(__file__).resolve().parents[1]
 FLAG = "__wijkbeeldPwned"
 HOSTILE_PAGE_ID = "104000000000005"      # the demo's 'Bloemhof Leefbaar' page (wijk WK999905)
 HOSTILE_WIJK = "WK999900"                # Centrum
@@ -29,7 +33,8 @@ EVIL_HOST = "evil.example"
 HOSTILE_GEMEENTE_NAME = f"Lindenwaard <script>window.{FLAG}='gemeente';alert('gm')</script> (fictief)"
 HOSTILE_WIJK_NAME = (f"@Centrum <img src=x onerror=\"window.{FLAG}='wijk';alert('wijk')\"> "
                      "[klik](javascript:alert('wijk')) zo'n **vet** & co")
-HOSTILE_BUURT_NAME = f"=HYPERLINK(\"http://{EVIL_HOST}/b\",\"Noord\") <svg/onload=window.{FLAG}='buurt'>"
+HOSTILE_BUURT_NAME = (f"=HYPERLINK(\"http://{EVIL_HOST}/b\",\"Noord\") <svg/onload=window.{FLAG}='buurt'> "
+                      f"<a href=\"javascript:window.{FLAG}='link'\">Noord</a>")
 HOSTILE_PAGE_NAME = f"Bloemhof <img src=x onerror=\"window.{FLAG}='page'\"> [x](javascript:alert('page'))"
 
 # Texts of the extra posts: each long enough to count as post text, each with a theme word so it reaches the
@@ -52,6 +57,10 @@ HOSTILE_POSTS = [
     f"javascript:window.{FLAG}='plain' vernieling van bushokje bij de school",
     "Inbraak: bel mij op 06-12345678 of mail jan.jansen@voorbeeld.nl als je iets weet",
 ]
+# Plain posts that keep the file's share of rejected rows (one) under the build's maximum reject ratio.
+ORDINARY_POSTS = [f"Gewoon bericht nummer {i} over overlast van geparkeerde auto's in de straat" for i in range(8)]
+REJECTED_POST_TEXT = f"Afgewezen bericht zonder tijd <script>window.{FLAG}='reject'</script> met een lange tekst erbij"
+REJECTED_PAGE_NAME = f"Nepgroep <img src=x onerror=\"window.{FLAG}='rejectpage'\"> zonder wijk"
 # Personal details inside HOSTILE_POSTS that redaction must remove before anything is stored or shown.
 RAW_PERSONAL_DETAILS = ["06-12345678", "jan.jansen@voorbeeld.nl"]
 # Fragments that must never reach the screen as live markup.
@@ -96,15 +105,21 @@ def write_hostile_sources(demo_sources: Path, out: Path) -> Path:
         writer.writeheader()
         writer.writerows(rows)
 
+    # A page row the build rejects: its raw excerpt (with a hostile name) is for data_admin only.
+    with pages_csv.open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow(["104000000000099", "facebook", REJECTED_PAGE_NAME, "WK000000", "2025-01-01", "bewoners"])
+
     posts_csv = out / "posts" / "hostile_posts.csv"
     with posts_csv.open("w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["page", "time", "text", "author", "id", "reactions"])
-        for i, text in enumerate(HOSTILE_POSTS):
+        for i, text in enumerate(HOSTILE_POSTS + ORDINARY_POSTS):
             # Spread over the last months of the demo so every period choice that includes them shows them.
             month = 4 + i % 6
-            writer.writerow([HOSTILE_PAGE_ID, f"2026-{month:02d}-{10 + i:02d} 20:{i:02d}:00", text,
+            writer.writerow([HOSTILE_PAGE_ID, f"2026-{month:02d}-{10 + i % 18:02d} 20:{i:02d}:00", text,
                              f"=Bewoner {i} <b>", f"hostile-{i}", str(i)])
+        # One row the reader rejects (no valid time): its raw excerpt is kept, redacted, for data_admin only.
+        writer.writerow([HOSTILE_PAGE_ID, "geen datum", REJECTED_POST_TEXT, "Bewoner", "hostile-rejected", "1"])
     sources = out / "sources.toml"
     sources.write_text(sources.read_text(encoding="utf-8") + (
         '\n[[posts]]\npath = "posts/hostile_posts.csv"\nformat = "plain_csv"\n'
@@ -134,7 +149,19 @@ _NAME_SQL = """
 SELECT area_name FROM dim_area UNION SELECT page_name FROM dim_page UNION SELECT label FROM dim_theme
 UNION SELECT description FROM dim_theme UNION SELECT label FROM dim_crime_type UNION SELECT label FROM dim_indicator
 UNION SELECT account_name FROM stg_posts__account UNION SELECT gemeente_name FROM dim_gemeente
+UNION SELECT path FROM meta_source_file UNION SELECT reason FROM meta_rejected_record
+UNION SELECT source_file FROM meta_rejected_record
 """
+
+
+def admin_texts(warehouse: Path, min_chars: int = 25, build_log: bool = False) -> list[str]:
+    """What only data_admin may see: the raw excerpts of rejected records (resident text, redacted), and with
+    build_log=True also the build log lines."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = con.execute("SELECT raw_excerpt FROM meta_rejected_record WHERE length(raw_excerpt) > ?", [min_chars]).fetchall()
+        if build_log:
+            rows += con.execute("SELECT message FROM meta_build_log WHERE length(message) > ?", [min_chars]).fetchall()
+    return [r[0] for r in rows]
 
 
 def non_post_texts(warehouse: Path) -> list[str]:
@@ -227,26 +254,108 @@ def leaked(posts: list[str], texts: list[str], window: int = 30, allowed: list[s
     return found
 
 
-class DownloadRecorder:
-    """Records every download-button payload of AppTest runs (the mock runtime keeps them in memory only)."""
+@contextmanager
+def recorded_downloads():
+    """Records the payload of every st.download_button created inside the block, also deferred ones (data given
+    as a callable, made only on click: the recorder calls it, as a click would). Yields the list it fills."""
+    import streamlit
+    from streamlit.elements.widgets.button import ButtonMixin
 
-    def __init__(self, monkeypatch):
-        from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+    payloads: list[tuple[str, bytes]] = []
+    original = ButtonMixin.download_button
+    original_module_level = streamlit.download_button
 
-        self.payloads: list[tuple[str, bytes]] = []
-        original = MemoryMediaFileStorage.load_and_get_id
-        recorder = self
+    def download_button(dg, label, data, file_name=None, *args, **kwargs):
+        payload = data() if callable(data) else data
+        if isinstance(payload, str):
+            payload = payload.encode("utf-8")
+        elif hasattr(payload, "read"):
+            payload = payload.read()
+        payloads.append((file_name or "", bytes(payload)))
+        return original(dg, label, data, file_name, *args, **kwargs)
 
-        def load_and_get_id(storage, path_or_data, mimetype, kind, filename=None):
-            if isinstance(path_or_data, (bytes, bytearray)):
-                recorder.payloads.append((filename or "", bytes(path_or_data)))
-            return original(storage, path_or_data, mimetype, kind, filename)
+    ButtonMixin.download_button = download_button
+    streamlit.download_button = streamlit._main.download_button
+    try:
+        yield payloads
+    finally:
+        ButtonMixin.download_button = original
+        streamlit.download_button = original_module_level
 
-        monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", load_and_get_id)
 
-    def take(self) -> list[tuple[str, bytes]]:
-        out, self.payloads = self.payloads, []
-        return out
+# Sign-in configured, one user per role (and [wijkbeeld.roles] rules of each kind: e-mail, domain, groups).
+ROLE_SECRETS = """
+[auth]
+redirect_uri = "http://localhost:8501/oauth2callback"
+cookie_secret = "test-cookie-secret-not-for-production"
+client_id = "wijkbeeld-test"
+client_secret = "test-client-secret"
+server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
+
+[wijkbeeld.roles]
+emails = { "b.beleid@gemeente.nl" = "beleid" }
+domains = { "politie.nl" = "politie" }
+groups = { "wijkbeeld-analist" = "analist", "wijkbeeld-beheer*" = "beheer" }
+"""
+ROLE_USERS = {
+    "beleid": {"is_logged_in": True, "email": "b.beleid@gemeente.nl", "groups": []},
+    "analist": {"is_logged_in": True, "email": "a.analist@gemeente.nl", "groups": ["wijkbeeld-analist"]},
+    "politie": {"is_logged_in": True, "email": "wijkagent@politie.nl", "groups": ["Domain Users"]},
+    "beheer": {"is_logged_in": True, "email": "c.beheer@gemeente.nl", "groups": ["wijkbeeld-analist", "wijkbeeld-beheer-app"]},
+}
+
+
+@dataclass
+class PageRun:
+    at: object                            # the finished AppTest
+    downloads: list[tuple[str, bytes]]    # (file name, payload) of every download button
+    texts: list[str]                      # rendered_texts(at, payloads)
+
+
+_RUNS: dict[tuple, PageRun] = {}
+
+
+def run_page(script: str, user: dict, *, warehouse: Path, secrets: Path, params: dict | None = None,
+             cache: bool = True) -> PageRun:
+    """Run one page in AppTest as `user` against `warehouse` with the sign-in settings in `secrets` (a path
+    that need not exist: then sign-in is not configured). Runs without params are cached per process, so the
+    role and the hostile-text tests share them."""
+    from streamlit.testing.v1 import AppTest
+
+    key = (script, json.dumps(user, sort_keys=True), json.dumps(params or {}, sort_keys=True), str(warehouse), str(secrets))
+    if cache and key in _RUNS:
+        return _RUNS[key]
+    saved = {k: os.environ.get(k) for k in ("WIJKBEELD_SECRETS", "WIJKBEELD_WAREHOUSE")}
+    os.environ.update({"WIJKBEELD_SECRETS": str(secrets), "WIJKBEELD_WAREHOUSE": str(warehouse)})
+    try:
+        at = AppTest.from_file(str(ROOT / script), default_timeout=120)
+        at.user = dict(user)
+        for name, value in (params or {}).items():
+            at.query_params[name] = value
+        with recorded_downloads() as payloads:
+            at.run()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+    run = PageRun(at, list(payloads), rendered_texts(at, [p for _, p in payloads]))
+    if cache:
+        _RUNS[key] = run
+    return run
+
+
+_SECRETS: dict[str, Path] = {}
+
+
+def role_secrets(tmp_path_factory) -> Path:
+    """ROLE_SECRETS written once per test process."""
+    if "roles" not in _SECRETS:
+        path = tmp_path_factory.mktemp("secrets") / "secrets.toml"
+        path.write_text(ROLE_SECRETS, encoding="utf-8")
+        _SECRETS["roles"] = path
+    return _SECRETS["roles"]
 
 
 _BUILT: dict[str, Path] = {}

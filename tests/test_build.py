@@ -149,3 +149,72 @@ def test_reader_follows_an_atomic_swap(demo_sources, tmp_path):
     second = wh.query("SELECT build_id FROM meta_schema").iloc[0, 0]
     assert first != second
     wh.close()
+
+
+def test_expired_posts_are_removed_but_their_monthly_aggregates_stay(demo_copy, tmp_path):
+    live = tmp_path / "live.duckdb"
+    build(demo_copy, live)
+    with _con(live) as con:
+        first_month = con.execute("SELECT min(month) FROM fct_post").fetchone()[0]
+        kept = con.execute("SELECT sum(messages) FROM mart_wijk_post_month WHERE month = ?", [first_month]).fetchone()[0]
+    # Move the retention reference so the first months expire.
+    text = demo_copy.read_text().replace('retention_reference_date = "2026-10-31"', 'retention_reference_date = "2027-01-31"')
+    demo_copy.write_text(text)
+    build(demo_copy, live)
+    with _con(live) as con:
+        assert con.execute("SELECT count(*) FROM fct_post WHERE month = ?", [first_month]).fetchone()[0] == 0
+        assert con.execute("SELECT sum(messages) FROM mart_wijk_post_month WHERE month = ?", [first_month]).fetchone()[0] == kept
+        log = " ".join(m for (m,) in con.execute("SELECT message FROM meta_build_log").fetchall())
+    assert "bewaartermijn" in log and "niet opgeslagen" in log
+
+
+def test_real_data_without_a_pseudonym_key_is_refused(demo_copy, tmp_path, monkeypatch):
+    monkeypatch.delenv("WIJKBEELD_PSEUDONYM_KEY", raising=False)
+    demo_copy.write_text(demo_copy.read_text().replace("is_demo = true", "is_demo = false"))
+    with pytest.raises(BuildError, match="pseudonym key"):
+        build(demo_copy, tmp_path / "w.duckdb")
+    assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_a_real_key_gives_other_pseudonyms_and_is_never_stored(demo_copy, tmp_path, monkeypatch):
+    key = "k" * 40 + "-geheim-sleutel-voor-de-test"
+    monkeypatch.setenv("WIJKBEELD_PSEUDONYM_KEY", key)
+    demo_copy.write_text(demo_copy.read_text().replace("is_demo = true", "is_demo = false"))
+    out = tmp_path / "w.duckdb"
+    build(demo_copy, out)
+    with _con(out) as con:
+        text_columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE data_type = 'VARCHAR' "
+                                   "AND NOT internal AND schema_name = 'main'").fetchall()
+        for table, column in text_columns:
+            hits = con.execute(f'SELECT count(*) FROM {table} WHERE contains("{column}", ?)', [key[:20]]).fetchone()[0]
+            assert hits == 0, f"key material in {table}.{column}"
+        assert con.execute("SELECT pseudonym_key_fingerprint FROM meta_schema").fetchone()[0]
+    assert key.encode() not in out.read_bytes()
+
+
+def test_a_trained_theme_model_is_used_by_the_build(demo_copy, tmp_path, monkeypatch):
+    from etl.text.learned import train
+
+    model = tmp_path / "model.joblib"
+    train(Path(__file__).resolve().parent / "data" / "labelled_posts_dev.csv", model, folds=3)
+    monkeypatch.setenv("WIJKBEELD_THEMES_MODEL", str(model))
+    out = tmp_path / "w.duckdb"
+    build(demo_copy, out)
+    with _con(out) as con:
+        log = " ".join(m for (m,) in con.execute("SELECT message FROM meta_build_log").fetchall())
+    assert "themamodel model.joblib" in log
+
+
+def test_recent_builds_and_their_rejects_are_kept(demo_copy, tmp_path):
+    feed = sorted((demo_copy.parent / "posts").rglob("feed_001.json"))[0]
+    doc = json.loads(feed.read_text())
+    doc["data"][0]["created_time"] = "31-02-2026"
+    feed.write_text(json.dumps(doc))
+    live = tmp_path / "live.duckdb"
+    first = build(demo_copy, live).build_id
+    second = build(demo_copy, live).build_id
+    with _con(live) as con:
+        builds = [b for (b,) in con.execute("SELECT build_id FROM meta_build ORDER BY built_at").fetchall()]
+        per_build = dict(con.execute("SELECT build_id, count(*) FROM meta_rejected_record GROUP BY ALL").fetchall())
+    assert builds == [first, second]
+    assert per_build[first] == per_build[second] >= 1

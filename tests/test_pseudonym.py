@@ -151,8 +151,8 @@ def test_many_rows_agree_with_the_one_by_one_definition():
 
 
 def test_object_and_integer_identities():
-    out = pseudonymise(pd.Series([123, "123", None], dtype=object), KEY, platform="csv")
-    assert out.iloc[0] == out.iloc[1] and pd.isna(out.iloc[2])
+    out = pseudonymise(pd.Series([123, "123", None, "  "], dtype=object), KEY, platform="csv")
+    assert out.iloc[0] == out.iloc[1] and pd.isna(out.iloc[2]) and pd.isna(out.iloc[3])
 
 
 def test_bad_arguments():

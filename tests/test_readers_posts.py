@@ -43,7 +43,7 @@ def assert_post_frame(result: ReadResult) -> pd.DataFrame:
     assert not frame["post_key"].duplicated().any()
     assert frame["created_at"].notna().all()
     assert set(frame["kind"].dropna()) <= {"post", "comment", "reply", "message"}
-    assert result.records_read >= len(frame) + 0
+    assert len(frame) + len(result.rejects) <= result.records_read  # dropped system lines and duplicates are not rejects
     return frame
 
 
@@ -155,7 +155,12 @@ def test_graph_pages_concatenate_and_keep_newest_duplicate(tmp_path):
     assert len(frame) == 9 and result.records_read == 10
     kept = frame.set_index("post_key").loc["104123456789012_2003"]
     assert kept["reactions"] == 9 and kept["source_file"] == "p2.json"
-    assert any("more than one page" in note for note in result.notes)
+    assert any("more than once" in note for note in result.notes)
+    # Rejects name the page they come from.
+    mixed = read_graph_pages([first, BAD / "graph_bad_records.json"])
+    assert len(mixed.frame) == 10 and len(mixed.rejects) == 6
+    assert all(r.source_file.endswith("graph_bad_records.json") for r in mixed.rejects)
+    assert set(mixed.frame["source_file"]) == {"p1.json", "graph_bad_records.json"}
 
 
 def test_graph_bad_records_are_rejected_with_locators():
@@ -535,6 +540,13 @@ def test_read_posts_dispatches_and_names_undetectable_files(tmp_path, real_dir):
         assert name in str(err.value)
     with pytest.raises(SourceError, match="page_ref"):
         read_posts(DATA / "whatsapp" / "ios_nl.txt")
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    shutil.copy(DATA / "graph_feed_nl.json", feed / "feed_001.json")
+    shutil.copy(DATA / "graph_feed_p2.json", feed / "feed_002.json")
+    assert len(read_posts(feed).frame) == 9
+    with pytest.raises(SourceError, match="folder"):
+        read_posts(DATA / "whatsapp")
     with pytest.raises(SourceError, match="unknown post format"):
         read_posts(DATA / "plain_posts.csv", fmt="myspace")
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.hostile import (RAW_PERSONAL_DETAILS, DownloadRecorder, hostile_warehouse, leaked, non_post_texts,
-                           post_texts, rendered_texts)
+from tests.hostile import (RAW_PERSONAL_DETAILS, ROLE_USERS, admin_texts, hostile_warehouse, leaked, non_post_texts,
+                           post_texts, role_secrets, run_page)
 from wijkbeeld.auth import (PERMISSIONS, ROLE_LABELS, ROLES, Access, RoleMapping, auth_configured, current_access,
                             resolve_role, role_mapping, user_label)
 from wijkbeeld.pages_registry import PAGES
@@ -21,25 +21,7 @@ from wijkbeeld.pages_registry import PAGES
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = [p[0] for p in PAGES]
 
-SECRETS = """
-[auth]
-redirect_uri = "http://localhost:8501/oauth2callback"
-cookie_secret = "test-cookie-secret-not-for-production"
-client_id = "wijkbeeld-test"
-client_secret = "test-client-secret"
-server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"
-
-[wijkbeeld.roles]
-emails = { "b.beleid@gemeente.nl" = "beleid" }
-domains = { "politie.nl" = "politie" }
-groups = { "wijkbeeld-analist" = "analist", "wijkbeeld-beheer*" = "beheer" }
-"""
-USERS = {
-    "beleid": {"is_logged_in": True, "email": "b.beleid@gemeente.nl", "groups": []},
-    "analist": {"is_logged_in": True, "email": "a.analist@gemeente.nl", "groups": ["wijkbeeld-analist"]},
-    "politie": {"is_logged_in": True, "email": "wijkagent@politie.nl", "groups": ["Domain Users"]},
-    "beheer": {"is_logged_in": True, "email": "c.beheer@gemeente.nl", "groups": ["wijkbeeld-analist", "wijkbeeld-beheer-app"]},
-}
+USERS = ROLE_USERS
 NO_ROLE = {"is_logged_in": True, "email": "iemand@elders.nl", "groups": ["Domain Users"]}
 SIGNED_OUT = {"is_logged_in": False}
 REFUSED = "niet beschikbaar voor de rol"
@@ -156,28 +138,27 @@ def allowed(hostile) -> list[str]:
     return non_post_texts(hostile)
 
 
-@pytest.fixture
-def signin_env(hostile, tmp_path, monkeypatch) -> Path:
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text(SECRETS, encoding="utf-8")
-    monkeypatch.setenv("WIJKBEELD_SECRETS", str(secrets))
-    monkeypatch.setenv("WIJKBEELD_WAREHOUSE", str(hostile))
-    return secrets
+@pytest.fixture(scope="module")
+def admin_only(hostile) -> list[str]:
+    texts = admin_texts(hostile)
+    assert any("Nepgroep" in t for t in texts) and any("Afgewezen bericht" in t for t in texts)
+    return texts
 
 
-@pytest.fixture
-def recorder(monkeypatch) -> DownloadRecorder:
-    return DownloadRecorder(monkeypatch)
+@pytest.fixture(scope="module")
+def build_log(hostile) -> list[str]:
+    return admin_texts(hostile, build_log=True)
 
 
-def _run(script: str, user: dict, params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(ROOT / script), default_timeout=90)
-    at.user = dict(user)
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+@pytest.fixture(scope="module")
+def secrets(tmp_path_factory) -> Path:
+    return role_secrets(tmp_path_factory)
+
+
+def _run(script: str, user: dict, params: dict | None = None, *, warehouse: Path, secrets: Path):
+    run = run_page(script, user, warehouse=warehouse, secrets=secrets, params=params)
+    assert not run.at.exception, [e.value for e in run.at.exception]
+    return run
 
 
 def _refused(at: AppTest) -> bool:
@@ -189,88 +170,77 @@ def _has_data(at: AppTest) -> bool:
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_what_each_role_sees_on_the_page(script, signin_env, recorder, posts, allowed):
+def test_what_each_role_sees_on_the_page(script, hostile, secrets, posts, allowed, admin_only, build_log):
     seen: dict[str, tuple[bool, list[str]]] = {}
+    runs = {}
+    admin_seen: dict[str, list[str]] = {}
     for role, user in USERS.items():
-        at = _run(script, user)
-        texts = rendered_texts(at, [payload for _, payload in recorder.take()])
-        refused = _refused(at)
-        seen[role] = (refused, leaked(posts, texts, allowed=allowed))
+        run = runs[role] = _run(script, user, warehouse=hostile, secrets=secrets)
+        refused = _refused(run.at)
+        seen[role] = (refused, leaked(posts, run.texts, allowed=allowed))
+        admin_seen[role] = leaked(admin_only if role != "beheer" else build_log, run.texts, window=25, allowed=allowed)
         for detail in RAW_PERSONAL_DETAILS:  # redaction happened before anything was stored
-            assert not any(detail in t for t in texts), (role, detail)
+            assert not any(detail in t for t in run.texts), (role, detail)
         if not refused:
-            assert any(f"rol {ROLE_LABELS[role]}" in c.value for c in at.sidebar.caption), role
-            assert not any("Open toegang" in w.value for w in at.warning)
+            assert any(f"rol {ROLE_LABELS[role]}" in c.value for c in run.at.sidebar.caption), role
+            assert not any("Open toegang" in w.value for w in run.at.warning)
     assert not seen["beheer"][0], f"{script}: beheer may see every page"
+    for role in ("beleid", "analist", "politie"):  # rejected records' raw excerpts: data_admin only
+        assert admin_seen[role] == [], f"{script}: role {role} sees data_admin text: {admin_seen[role][:2]}"
+    if "data_admin" in (ROOT / script).read_text(encoding="utf-8"):  # the page has parts for beheer only
+        assert admin_seen["beheer"], f"{script}: beheer does not get the build log or rejected records"
     assert seen["beleid"][1] == [], f"{script}: role beleid sees post text: {seen['beleid'][1][:3]}"
     # analist and politie have the same permissions, so they see the same page and the same excerpts.
     assert seen["analist"] == seen["politie"]
-    if seen["analist"][0]:  # a page beyond post_text (data_admin): closed to every role but beheer
+    if seen["analist"][0]:  # a page beyond post_text (data_admin): closed to every role but beheer ...
         assert seen["beleid"][0]
+        assert _has_data(runs["beheer"].at), f"{script}: beheer gets the page but no data or build information"
+        for role in ("beleid", "analist", "politie"):  # ... also when its URL path is typed in the browser
+            nav = run_page("dashboard.py", USERS[role], warehouse=hostile, secrets=secrets, cache=False).at
+            nav.switch_page(script).run()
+            assert not nav.exception and _refused(nav) and not _has_data(nav), (script, role)
     if seen["beleid"][0] and not seen["analist"][0]:  # a page for post text only: it must show some
         assert seen["analist"][1], f"{script} refuses beleid but shows analist no post text"
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_data_admin_pages_show_their_data_to_beheer_only(script, signin_env):
-    analist = _run(script, USERS["analist"])
-    beheer = _run(script, USERS["beheer"])
-    assert not _refused(beheer)
-    if _refused(analist):
-        assert _has_data(beheer), f"{script}: beheer gets the page but no data or build information on it"
-        assert not _has_data(analist) and not analist.markdown
-
-
-@pytest.mark.parametrize("script", SCRIPTS)
-def test_signed_out_visitors_see_only_the_sign_in_prompt(script, signin_env, recorder, posts, allowed):
-    at = _run(script, SIGNED_OUT, {"gm": "GM9999", "wijk": "WK999900", **FORBIDDEN_PARAMS})
+def test_signed_out_visitors_see_only_the_sign_in_prompt(script, hostile, secrets, posts, allowed):
+    run = _run(script, SIGNED_OUT, {"gm": "GM9999", "wijk": "WK999900", **FORBIDDEN_PARAMS}, warehouse=hostile, secrets=secrets)
+    at = run.at
     assert [b.label for b in at.button] == ["Aanmelden"]
     assert any("Meld u aan" in i.value for i in at.info)
     assert [t.value for t in at.title] == ["Wijkbeeld"]
     assert not _has_data(at) and not at.markdown and not at.selectbox and not at.radio and not at.caption
-    texts = rendered_texts(at, [p for _, p in recorder.take()])
-    assert leaked(posts, texts, allowed=allowed) == []
-    assert not any("Centrum" in t or "Lindenwaard" in t for t in texts), "area names are data too"
+    assert run.downloads == [] and leaked(posts, run.texts, allowed=allowed) == []
+    assert not any("Centrum" in t or "Lindenwaard" in t for t in run.texts), "area names are data too"
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_a_signed_in_user_without_a_role_is_refused(script, signin_env, recorder):
-    at = _run(script, NO_ROLE)
-    assert at.error and "geen rol" in at.error[0].value
-    assert [b.label for b in at.button] == ["Afmelden"]
-    assert not _has_data(at) and not at.markdown and not at.selectbox
-    assert recorder.take() == []
+def test_a_signed_in_user_without_a_role_is_refused(script, hostile, secrets):
+    run = _run(script, NO_ROLE, warehouse=hostile, secrets=secrets)
+    assert run.at.error and "geen rol" in run.at.error[0].value
+    assert [b.label for b in run.at.button] == ["Afmelden"]
+    assert not _has_data(run.at) and not run.at.markdown and not run.at.selectbox and run.downloads == []
 
 
 @pytest.mark.parametrize("script", SCRIPTS)
-def test_url_parameters_cannot_open_post_text_for_role_beleid(script, signin_env, recorder, posts, allowed):
-    at = _run(script, USERS["beleid"], {"gm": "GM9999", "periode": "2026", "wijk": "WK999905", **FORBIDDEN_PARAMS})
-    texts = rendered_texts(at, [p for _, p in recorder.take()])
-    assert leaked(posts, texts, allowed=allowed) == []
-    assert not any(f"rol {ROLE_LABELS['beheer']}" in c.value for c in at.sidebar.caption)
+def test_url_parameters_cannot_open_post_text_for_role_beleid(script, hostile, secrets, posts, allowed):
+    params = {"gm": "GM9999", "periode": "2026", "wijk": "WK999905", "thema": "inbraak", **FORBIDDEN_PARAMS}
+    run = _run(script, USERS["beleid"], params, warehouse=hostile, secrets=secrets)
+    assert leaked(posts, run.texts, allowed=allowed) == []
+    assert not any(f"rol {ROLE_LABELS['beheer']}" in c.value for c in run.at.sidebar.caption)
 
 
-def test_forbidden_pages_stay_closed_when_reached_through_the_navigation(signin_env):
-    """Typing a page's URL path goes through dashboard.py's st.navigation; the page itself must refuse."""
-    at = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-    at.user = dict(SIGNED_OUT)
-    at.run()
-    assert not at.exception and [b.label for b in at.button] == ["Aanmelden"]
-    closed = [s for s in SCRIPTS if _refused(_run(s, USERS["analist"]))]
-    for script in closed:
-        for role in ("beleid", "analist", "politie"):
-            nav = AppTest.from_file(str(ROOT / "dashboard.py"), default_timeout=90)
-            nav.user = dict(USERS[role])
-            nav.run()
-            nav.switch_page(script).run()
-            assert not nav.exception and _refused(nav), (script, role)
+def test_the_navigation_entry_point_shows_signed_out_visitors_only_the_sign_in_prompt(hostile, secrets):
+    at = _run("dashboard.py", SIGNED_OUT, warehouse=hostile, secrets=secrets).at
+    assert [b.label for b in at.button] == ["Aanmelden"]
+    assert not _has_data(at) and not at.markdown
 
 
-def test_an_identity_providers_user_label_cannot_inject_markup(signin_env):
+def test_an_identity_providers_user_label_cannot_inject_markup(hostile, secrets):
     """The e-mail/name from the identity provider is shown in the sidebar and in the refusal; it is text."""
     evil = {"is_logged_in": True, "email": "[klik](javascript:alert(1))<img src=x onerror=alert(1)>@elders.nl"}
-    at = _run(SCRIPTS[0], evil)
-    shown = " ".join(e.value for e in at.error)
+    shown = " ".join(e.value for e in _run(SCRIPTS[0], evil, warehouse=hostile, secrets=secrets).at.error)
     assert "geen rol" in shown and "onbekende gebruiker" in shown
     assert "](javascript:" not in shown and "<img" not in shown, shown
 
@@ -287,20 +257,16 @@ def test_user_labels_are_plain_text(user, label):
     assert user_label(user) == label
 
 
-def test_without_sign_in_a_banner_says_the_dashboard_is_open(hostile, tmp_path, monkeypatch):
-    monkeypatch.setenv("WIJKBEELD_SECRETS", str(tmp_path / "absent.toml"))
-    monkeypatch.setenv("WIJKBEELD_WAREHOUSE", str(hostile))
-    at = _run(SCRIPTS[0], {"email": "test@example.com"})
+def test_without_sign_in_a_banner_says_the_dashboard_is_open(hostile, tmp_path):
+    at = _run(SCRIPTS[0], {"email": "test@example.com"}, warehouse=hostile, secrets=tmp_path / "absent.toml").at
     banners = [w.value for w in at.warning if "Open toegang" in w.value]
     assert banners and "localhost" in banners[0]
-    assert not at.sidebar.caption or not any("Aangemeld" in c.value for c in at.sidebar.caption)
+    assert not any("Aangemeld" in c.value for c in at.sidebar.caption)
 
 
-def test_an_incomplete_sign_in_setup_shows_an_error_not_the_data(hostile, tmp_path, monkeypatch):
-    secrets = tmp_path / "secrets.toml"
-    secrets.write_text('[auth]\nclient_id = "x"\n', encoding="utf-8")
-    monkeypatch.setenv("WIJKBEELD_SECRETS", str(secrets))
-    monkeypatch.setenv("WIJKBEELD_WAREHOUSE", str(hostile))
-    at = _run(SCRIPTS[0], {"is_logged_in": True, "email": "c.beheer@gemeente.nl"})
+def test_an_incomplete_sign_in_setup_shows_an_error_not_the_data(hostile, tmp_path):
+    broken = tmp_path / "secrets.toml"
+    broken.write_text('[auth]\nclient_id = "x"\n', encoding="utf-8")
+    at = _run(SCRIPTS[0], USERS["beheer"], warehouse=hostile, secrets=broken).at
     assert at.error and "Aanmeldinstellingen" in at.error[0].value
     assert not _has_data(at) and not at.markdown

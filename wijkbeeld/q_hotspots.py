@@ -129,7 +129,7 @@ Q_CRIME_GROUPS = "SELECT DISTINCT crime_group FROM dim_crime_type ORDER BY crime
 HOTSPOT_COLUMNS = [
     "area_code", "area_name", "wijk_code", "wijk_name", "group", "group_label", "level",
     "population", "population_year", "population_imputed", "small_area",
-    "window_start", "window_end", "incidents_recent", "incidents_recent_known_months", "person_years",
+    "window_start", "window_end", "observed", "incidents_recent", "incidents_recent_known_months", "person_years",
     "rate", "rate_lower", "rate_upper", "rate_reason",
     "previous_count", "recent_count_paired", "months_compared", "yoy_change_pct", "yoy_change_lower",
     "yoy_change_upper",
@@ -220,15 +220,22 @@ def q_hotspots(wh: Warehouse, *, gemeente: str, level: str, as_of: date, recent_
     complete = out["recent_months_observed"].astype("Int64") == recent_months
     out["incidents_recent_known_months"] = out["recent_months_observed"]
     out["incidents_recent"] = out["observed"].where(complete.fillna(False).astype(bool)).astype("Int64")
+    out = out.reset_index(drop=True)
     full_population = out["months_with_population"].astype("Float64") == recent_months
     person_years = out["person_years"].astype("Float64").where(full_population.fillna(False).astype(bool))
     rated = stats.rates(out.assign(_py=person_years), "incidents_recent", "_py", per=1000, min_population=0)
     out["rate"] = rated["rate"]  # per 1,000 person-years: per 1,000 inhabitants per year
     out["rate_lower"], out["rate_upper"] = rated["rate_lower"], rated["rate_upper"]
+    # Why a recent count is unknown: a withheld month (a row with NULL) differs from a month not published at all.
+    in_window = monthly[pd.to_datetime(monthly["month"]) >= window_start]
+    withheld = in_window[in_window["count"].isna()].groupby(["area_code", "group"]).size().rename("_withheld")
+    out = out.merge(withheld, left_on=["area_code", "group"], right_index=True, how="left")
+    known_months = out["recent_months_observed"].astype("Int64")
     reason = pd.Series(pd.NA, index=out.index, dtype="string")
     reason = reason.mask(person_years.isna(), "geen bevolkingscijfer")
-    reason = reason.mask(out["recent_months_observed"].astype("Int64") < recent_months, "deels afgeschermd door de bron")
-    reason = reason.mask(out["recent_months_observed"].astype("Int64") == 0, "geen cijfers voor deze maanden")
+    reason = reason.mask(known_months < recent_months, "niet alle maanden gepubliceerd")
+    reason = reason.mask(out["_withheld"].fillna(0) > 0, "deels afgeschermd door de bron")
+    reason = reason.mask(known_months == 0, "geen cijfers voor deze maanden")
     out["rate_reason"] = reason
 
     out["population"] = out["population"].astype("Int64")
@@ -307,8 +314,11 @@ def flag_sentences(table: pd.DataFrame, recent_months: int) -> list[str]:
         area = f"{row['area_name']}" + (f" (wijk {row['wijk_name']})" if row["level"] == "buurt" else "")
         rank = "niet gerangschikt: minder dan de drempel aan inwoners" if bool(row["small_area"]) else (
             f"rang {int(row['rank'])}" if pd.notna(row["rank"]) else "niet gerangschikt: inwonertal onbekend")
-        text = (f"{area} — {row['group_label']}: {_int(row['incidents_recent'])} incidenten in "
-                f"{month_span(row['window_start'], row['window_end'])} tegen {nl_number(row['expected'])} verwacht "
+        span = month_span(row["window_start"], row["window_end"])
+        counted = (f"{_int(row['incidents_recent'])} incidenten in {span}" if pd.notna(row["incidents_recent"]) else
+                   f"{_int(row['observed'])} incidenten in de {int(row['incidents_recent_known_months'])} gepubliceerde "
+                   f"maanden van {span} ({row['rate_reason']})")
+        text = (f"{area} — {row['group_label']}: {counted} tegen {nl_number(row['expected'])} verwacht "
                 f"uit het eigen seizoenspatroon: {nl_signed_pct(row['rise_pct'])} (95%-interval "
                 f"{nl_signed_pct(row['rise_lower'])} tot {nl_signed_pct(row['rise_upper'])}); p = {nl_p(row['p_value'])}, "
                 f"q = {nl_p(row['q_value'])}; methode {METHOD_LABELS.get(row['method'], row['method'])}; {rank}.")
@@ -336,14 +346,15 @@ DISPLAY_COLUMNS = {  # column -> Dutch header; the level's own header comes firs
     "small_area": "Klein gebied (niet gerangschikt)", "incidents_recent": "Incidenten recent",
     "rate": "Per 1.000 inwoners per jaar", "rate_reason": "Reden onbekend (incidenten)",
     "previous_count": "Zelfde maanden jaar eerder", "yoy_change_pct": "Verandering t.o.v. jaar eerder (%)",
+    "yoy_change_lower": "Ondergrens 95% jaar eerder (%)", "yoy_change_upper": "Bovengrens 95% jaar eerder (%)",
     "expected": "Verwacht (eigen seizoenspatroon)", "rise_pct": "Stijging t.o.v. verwachting (%)",
     "rise_lower": "Ondergrens 95% (%)", "rise_upper": "Bovengrens 95% (%)", "p_value": "p-waarde",
     "q_value": "q-waarde (BH)", "flag_text": "Opvallende stijging", "method_label": "Methode", "rank": "Rang",
     "theme_labels": "Thema's bewoners", "posts_recent": "Bewonersberichten recent",
     "posts_previous": "Bewonersberichten jaar eerder", "posts_reason": "Reden onbekend (berichten)",
 }
-DISPLAY_ROUNDING = {"rate": 1, "yoy_change_pct": 0, "expected": 1, "rise_pct": 0, "rise_lower": 0, "rise_upper": 0,
-                    "p_value": 4, "q_value": 4}
+DISPLAY_ROUNDING = {"rate": 1, "yoy_change_pct": 0, "yoy_change_lower": 0, "yoy_change_upper": 0, "expected": 1,
+                    "rise_pct": 0, "rise_lower": 0, "rise_upper": 0, "p_value": 4, "q_value": 4}
 
 
 def display_table(table: pd.DataFrame) -> pd.DataFrame:

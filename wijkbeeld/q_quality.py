@@ -22,7 +22,7 @@ from wijkbeeld.db import Warehouse
 from wijkbeeld.safe import to_csv_bytes, to_excel_bytes
 from wijkbeeld.stats import METHOD_EXPLANATIONS
 
-SOURCE_META = "Bouwgegevens van het warehouse (meta_schema, meta_source_file, meta_rejected_record, meta_build_log)"
+SOURCE_META = "Bouwgegevens van het warehouse (meta_build, meta_source_file, meta_rejected_record, meta_build_log)"
 
 SOURCE_KIND_LABELS = {
     "boundaries": "Grenzen van gemeente, wijken en buurten (CBS)",
@@ -108,7 +108,7 @@ i18n.register({
 
 Q_BUILD = """
 SELECT build_id, built_at, is_demo, schema_version, pseudonym_key_fingerprint, retention_months, reference_date
-FROM meta_schema ORDER BY built_at DESC
+FROM meta_build ORDER BY built_at DESC
 """
 
 # Posts files carry no period of their own: the first and last stored message of each file stand in (after
@@ -123,26 +123,26 @@ SELECT f.build_id, b.built_at, f.source_kind, f.path, f.sha256,
        CAST(ps.first_at AT TIME ZONE 'Europe/Amsterdam' AS DATE) AS posts_first,
        CAST(ps.last_at AT TIME ZONE 'Europe/Amsterdam' AS DATE) AS posts_last
 FROM meta_source_file f
-LEFT JOIN meta_schema b USING (build_id)
+LEFT JOIN meta_build b USING (build_id)
 LEFT JOIN post_span ps ON f.source_kind = 'posts' AND ps.source_file = f.path
 ORDER BY b.built_at DESC NULLS LAST, f.source_kind, f.path
 """
 
 Q_REJECT_SUMMARY = """
 SELECT r.build_id, b.built_at, r.source_file, r.reason, count(*) AS records
-FROM meta_rejected_record r LEFT JOIN meta_schema b USING (build_id)
+FROM meta_rejected_record r LEFT JOIN meta_build b USING (build_id)
 GROUP BY ALL ORDER BY b.built_at DESC NULLS LAST, records DESC, r.source_file, r.reason
 """
 
 # Two fixed statements, so the raw excerpt is not even read for roles that may not see it.
 Q_REJECTS = """
 SELECT r.build_id, r.source_file, r.record, r.reason, count(*) OVER () AS total
-FROM meta_rejected_record r LEFT JOIN meta_schema b USING (build_id)
+FROM meta_rejected_record r LEFT JOIN meta_build b USING (build_id)
 ORDER BY b.built_at DESC NULLS LAST, r.source_file, r.record LIMIT $limit
 """
 Q_REJECTS_WITH_RAW = """
 SELECT r.build_id, r.source_file, r.record, r.reason, r.raw_excerpt, count(*) OVER () AS total
-FROM meta_rejected_record r LEFT JOIN meta_schema b USING (build_id)
+FROM meta_rejected_record r LEFT JOIN meta_build b USING (build_id)
 ORDER BY b.built_at DESC NULLS LAST, r.source_file, r.record LIMIT $limit
 """
 
@@ -196,20 +196,20 @@ def q_sources(wh: Warehouse) -> pd.DataFrame:
 def sources_table(sources: pd.DataFrame, *, full_paths: bool) -> pd.DataFrame:
     built = pd.to_datetime(sources["built_at"], utc=True)
     out = pd.DataFrame({
-        "Soort": sources["kind_label"].to_numpy(),
-        "Bestand": (sources["path"] if full_paths else sources["file"]).to_numpy(),
+        "Soort": sources["kind_label"].array,
+        "Bestand": (sources["path"] if full_paths else sources["file"]).array,
         "Periode van": _dates(sources["period_from"]),
         "Periode tot en met": _dates(sources["period_to"]),
-        "Toelichting periode": sources["period_note"].to_numpy(),
-        "Ingelezen op": built.dt.tz_convert("Europe/Amsterdam").dt.strftime("%d-%m-%Y %H:%M").to_numpy(),
-        "Records gelezen": sources["records_read"].astype("Int64").to_numpy(),
-        "Geladen": sources["records_loaded"].astype("Int64").to_numpy(),
-        "Afgewezen": sources["records_rejected"].astype("Int64").to_numpy(),
-        "Dubbel (samengevoegd)": sources["duplicates_merged"].astype("Int64").to_numpy(),
-        "Bouw": sources["build_id"].to_numpy(),
+        "Toelichting periode": sources["period_note"].array,
+        "Ingelezen op": built.dt.tz_convert("Europe/Amsterdam").dt.strftime("%d-%m-%Y %H:%M").array,
+        "Records gelezen": sources["records_read"].astype("Int64").array,
+        "Geladen": sources["records_loaded"].astype("Int64").array,
+        "Afgewezen": sources["records_rejected"].astype("Int64").array,
+        "Dubbel (samengevoegd)": sources["duplicates_merged"].astype("Int64").array,
+        "Bouw": sources["build_id"].array,
     })
     if full_paths:
-        out["SHA-256"] = sources["sha256"].to_numpy()
+        out["SHA-256"] = sources["sha256"].array
     return out
 
 
@@ -245,19 +245,21 @@ def q_rejected_records(wh: Warehouse, *, include_raw: bool, limit: int = REJECTS
 
 def rejects_table(rejects: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame({
-        "Bouw": rejects["build_id"].to_numpy(),
-        "Bestand": rejects["file"].to_numpy(),
-        "Record": rejects["record"].to_numpy(),
-        "Reden": rejects["reason"].to_numpy(),
+        "Bouw": rejects["build_id"].array,
+        "Bestand": rejects["file"].array,
+        "Record": rejects["record"].array,
+        "Reden": rejects["reason"].array,
     })
     if "raw_excerpt" in rejects:
-        out["Uittreksel (geredigeerd)"] = rejects["raw_excerpt"].to_numpy()
+        out["Uittreksel (geredigeerd)"] = rejects["raw_excerpt"].array
     return out
 
 
 def q_build_log(wh: Warehouse, *, level: str | None = None) -> pd.DataFrame:
     """The build log, newest first; data_admin only."""
-    return wh.query(Q_BUILD_LOG, {"level": level})
+    out = wh.query(Q_BUILD_LOG, {"level": level})
+    out["logged_at"] = pd.to_datetime(out["logged_at"], utc=True).dt.tz_convert("Europe/Amsterdam").dt.strftime("%d-%m-%Y %H:%M:%S")
+    return out
 
 
 def q_indicator_definitions(wh: Warehouse) -> pd.DataFrame:
@@ -282,12 +284,12 @@ def q_indicator_definitions(wh: Warehouse) -> pd.DataFrame:
 
 def indicators_table(defs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "Indicator": defs["label"].to_numpy(),
-        "Sleutel": defs["indicator"].to_numpy(),
-        "Eenheid": defs["unit"].to_numpy(),
-        "Richting": defs["higher_is_worse"].map({True: "hoger = ongunstiger", False: "hoger = gunstiger"}).to_numpy(),
-        "Bron": defs["source"].to_numpy(),
-        "Definitie": defs["definition"].to_numpy(),
+        "Indicator": defs["label"].array,
+        "Sleutel": defs["indicator"].array,
+        "Eenheid": defs["unit"].array,
+        "Richting": defs["higher_is_worse"].map({True: "hoger = ongunstiger", False: "hoger = gunstiger"}).array,
+        "Bron": defs["source"].array,
+        "Definitie": defs["definition"].array,
     })
 
 
@@ -300,10 +302,10 @@ def q_crime_groups(wh: Warehouse) -> pd.DataFrame:
 
 def crime_groups_table(crime: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "Groep": crime["group_label"].to_numpy(),
-        "Code": crime["crime_code"].to_numpy(),
-        "Soort misdrijf": crime["label"].to_numpy(),
-        "Bijbehorend thema": crime["theme_label"].fillna("—").to_numpy(),
+        "Groep": crime["group_label"].array,
+        "Code": crime["crime_code"].array,
+        "Soort misdrijf": crime["label"].array,
+        "Bijbehorend thema": crime["theme_label"].fillna("—").array,
     })
 
 
@@ -359,12 +361,7 @@ def privacy_facts(builds: pd.DataFrame) -> dict:
 
 
 def deferred_downloads(state, frame: pd.DataFrame, name: str) -> None:
-    """ui.downloads with the same buttons, keys and file names, but the CSV/Excel bytes are made only when the
-    button is clicked (Streamlit's deferred download), so a page with several tables keeps its script run short.
-    Cells are neutralised against formula injection by wijkbeeld.safe as in ui.downloads."""
-    c1, c2 = st.columns(2)
-    stem = f"wijkbeeld_{name}_{state.gemeente}_{state.period.start:%Y%m}-{state.period.end:%Y%m}"
-    c1.download_button(state.t("Download CSV"), lambda: to_csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv",
-                       key=f"csv_{name}")
-    c2.download_button(state.t("Download Excel"), lambda: to_excel_bytes(frame), file_name=f"{stem}.xlsx",
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{name}")
+    """The shared download buttons (ui.downloads builds the files only when clicked)."""
+    from wijkbeeld.ui import downloads
+
+    downloads(state, frame, name)

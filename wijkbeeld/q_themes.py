@@ -156,8 +156,8 @@ WITH posts AS (
     FROM counted WHERE messages >= $min_messages
 )
 SELECT d.theme, d.label, d.theme_group, th.theme_messages, r.term, r.messages, r.rank
-FROM ranked r JOIN dim_theme d USING (theme) JOIN themed th USING (theme)
-WHERE r.rank <= $top_n
+FROM themed th JOIN dim_theme d USING (theme)
+LEFT JOIN ranked r ON r.theme = th.theme AND r.rank <= $top_n
 ORDER BY d.theme_group, d.label, r.rank
 """
 
@@ -236,24 +236,30 @@ def q_theme_trend_theme(wh: Warehouse, *, gemeente: str, theme: str, period: q.P
 
 def q_theme_terms(wh: Warehouse, *, gemeente: str, period: q.Period, wijk: str | None = None,
                   top_n: int = TERMS_PER_THEME, min_messages: int = 1) -> pd.DataFrame:
-    """Per theme its most frequent matched terms (messages per term), over the gemeente or one wijk."""
+    """Per theme with messages its most frequent matched terms (messages per term), over the gemeente or one wijk.
+    A theme whose terms all fall below min_messages keeps one row with term NA."""
     out = wh.query(Q_TERMS, {"gm": gemeente, "start": period.start, "end": period.end, "wijk": wijk,
                              "top_n": top_n, "min_messages": min_messages})
     out["group_label"] = out["theme_group"].map(group_label)
     return out
 
 
-def terms_table(terms: pd.DataFrame, catalog: pd.DataFrame) -> pd.DataFrame:
-    """One row per theme of the taxonomy: its group, messages with the theme and the top terms with their counts."""
-    listed = (terms.assign(item=terms["term"] + " (" + terms["messages"].astype(str) + ")")
+def terms_table(terms: pd.DataFrame, catalog: pd.DataFrame, min_messages: int = 1) -> pd.DataFrame:
+    """One row per theme of the taxonomy: its group, messages with the theme and the top terms with their counts.
+    '—' means no message had the theme; a theme with messages but no term above min_messages says so."""
+    found = terms[terms["term"].notna()]
+    listed = (found.assign(item=found["term"] + " (" + found["messages"].astype("Int64").astype(str) + ")")
               .groupby("theme", sort=False)["item"].agg(", ".join))
-    counts = terms.drop_duplicates("theme").set_index("theme")["theme_messages"]
+    counts = terms.drop_duplicates("theme").set_index("theme")["theme_messages"].astype("Int64")
+    theme_counts = catalog["theme"].map(counts).astype("Int64")
+    shown = catalog["theme"].map(listed).astype("string")
+    shown = shown.mask(shown.isna() & theme_counts.gt(0).fillna(False), f"geen term in minstens {min_messages} berichten")
     return pd.DataFrame({
-        "Thema": catalog["label"].to_numpy(),
-        "Groep": catalog["group_label"].to_numpy(),
-        "Berichten met thema": catalog["theme"].map(counts).astype("Int64").to_numpy(),
-        "Meest gevonden termen (aantal berichten)": catalog["theme"].map(listed).fillna("—").to_numpy(),
-        "Omschrijving": catalog["description"].to_numpy(),
+        "Thema": catalog["label"].array,
+        "Groep": catalog["group_label"].array,
+        "Berichten met thema": theme_counts.array,
+        "Meest gevonden termen (aantal berichten)": shown.fillna("—").array,
+        "Omschrijving": catalog["description"].array,
     })
 
 
@@ -269,12 +275,12 @@ def examples_table(raw: pd.DataFrame) -> pd.DataFrame:
     terms = raw["matched_terms"].map(_terms_text)
     tone = raw["tone"].astype("Int64")
     return pd.DataFrame({
-        "Datum": pd.to_datetime(raw["created_local"]).dt.strftime("%d-%m-%Y %H:%M").to_numpy(),
-        "Soort": raw["kind"].map(KIND_LABELS).fillna(raw["kind"]).to_numpy(),
-        "Schrijver": raw["author_type"].map(AUTHOR_TYPE_LABELS).fillna(raw["author_type"]).to_numpy(),
-        "Toon": tone.map(TONE_LABELS, na_action="ignore").astype("string").fillna("onbekend").to_numpy(),
-        "Waarom dit thema": terms.to_numpy(),
-        "Tekst (geredigeerd)": raw["text_redacted"].to_numpy(),
+        "Datum": pd.to_datetime(raw["created_local"]).dt.strftime("%d-%m-%Y %H:%M").array,
+        "Soort": raw["kind"].map(KIND_LABELS).fillna(raw["kind"]).array,
+        "Schrijver": raw["author_type"].map(AUTHOR_TYPE_LABELS).fillna(raw["author_type"]).array,
+        "Toon": tone.map(TONE_LABELS, na_action="ignore").astype("string").fillna("onbekend").array,
+        "Waarom dit thema": terms.array,
+        "Tekst (geredigeerd)": raw["text_redacted"].array,
     })
 
 
@@ -288,14 +294,14 @@ def _terms_text(value: object) -> str:
 
 def heatmap_table(heat: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({
-        "Wijk": heat["wijk_name"].to_numpy(),
-        "Code": heat["wijk_code"].to_numpy(),
-        "Thema": heat["label"].to_numpy(),
-        "Groep": heat["group_label"].to_numpy(),
-        "Berichten met thema": heat["theme_messages"].astype("Int64").to_numpy(),
-        "Berichten in de wijk": heat["wijk_messages"].astype("Int64").to_numpy(),
-        "Aandeel (%)": heat["share_pct"].to_numpy(),
-        "Reden onbekend": heat["reason"].to_numpy(),
+        "Wijk": heat["wijk_name"].array,
+        "Code": heat["wijk_code"].array,
+        "Thema": heat["label"].array,
+        "Groep": heat["group_label"].array,
+        "Berichten met thema": heat["theme_messages"].astype("Int64").array,
+        "Berichten in de wijk": heat["wijk_messages"].astype("Int64").array,
+        "Aandeel (%)": heat["share_pct"].array,
+        "Reden onbekend": heat["reason"].array,
     })
 
 
@@ -314,7 +320,7 @@ def heatmap_figure(heat: pd.DataFrame) -> go.Figure:
     z = grid.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     share = heat["share_pct"].astype("Float64")
     hover = np.where(
-        share.notna().to_numpy(),
+        share.notna().array,
         heat["wijk_name"] + " · " + heat["label"] + "<br>" + share.fillna(0).map(_nl) + "% van de berichten<br>"
         + heat["theme_messages"].astype("Int64").astype("string").fillna("") + " van "
         + heat["wijk_messages"].astype("Int64").astype("string").fillna("") + " berichten",
@@ -339,7 +345,7 @@ def line_figure(frame: pd.DataFrame, *, series: str, value: str, y_title: str) -
     fig = go.Figure()
     for i, (name, part) in enumerate(frame.groupby(series, sort=False)):
         hover = np.where(
-            part["wijk_messages"].notna().to_numpy(),
+            part["wijk_messages"].notna().array,
             part["theme_messages"].astype("Int64").astype("string").fillna("") + " van "
             + part["wijk_messages"].astype("Int64").astype("string").fillna("") + " berichten ("
             + part["share_pct"].astype("Float64").map(_nl, na_action="ignore").astype("string").fillna("–") + "%)",
@@ -356,17 +362,35 @@ def line_figure(frame: pd.DataFrame, *, series: str, value: str, y_title: str) -
     return fig
 
 
+def figure_dict(figure: go.Figure) -> dict:
+    """The figure as a plain dict without plotly's default template: st.plotly_chart(theme="streamlit") styles the
+    chart itself, and the template is most of the spec and most of the validation time on every run."""
+    spec = figure.to_dict()
+    spec["layout"].pop("template", None)
+    return spec
+
+
 # Figures as plain dicts, built once per build token and parameters through cached_query: st.plotly_chart validates
 # a figure on every run anyway, so caching the dict saves building (and validating) it a second time.
 def fig_heatmap(wh: Warehouse, *, gemeente: str, period: q.Period) -> dict:
-    return heatmap_figure(q_theme_heatmap(wh, gemeente=gemeente, period=period)).to_dict()
+    return figure_dict(heatmap_figure(q_theme_heatmap(wh, gemeente=gemeente, period=period)))
 
 
 def fig_trend_wijk(wh: Warehouse, *, wijk: str, period: q.Period, y_title: str) -> dict:
     trend = q_theme_trend_wijk(wh, wijk=wijk, period=period)
-    return line_figure(trend, series="label", value="theme_messages", y_title=y_title).to_dict()
+    return figure_dict(line_figure(trend, series="label", value="theme_messages", y_title=y_title))
 
 
 def fig_trend_theme(wh: Warehouse, *, gemeente: str, theme: str, period: q.Period, y_title: str) -> dict:
     across = q_theme_trend_theme(wh, gemeente=gemeente, theme=theme, period=period)
-    return line_figure(across, series="wijk_name", value="share_pct", y_title=y_title).to_dict()
+    return figure_dict(line_figure(across, series="wijk_name", value="share_pct", y_title=y_title))
+
+
+# Display tables through cached_query as well: they only change with the build and the parameters.
+def q_heatmap_table(wh: Warehouse, *, gemeente: str, period: q.Period) -> pd.DataFrame:
+    return heatmap_table(q_theme_heatmap(wh, gemeente=gemeente, period=period))
+
+
+def q_terms_table(wh: Warehouse, *, gemeente: str, period: q.Period, min_messages: int) -> pd.DataFrame:
+    terms = q_theme_terms(wh, gemeente=gemeente, period=period, min_messages=min_messages)
+    return terms_table(terms, q_theme_catalog(wh), min_messages)

@@ -10,9 +10,13 @@ import io
 import re
 
 import pandas as pd
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+# Every ASCII punctuation character except & < > (those become HTML entities). CommonMark reads a
+# backslash-escaped punctuation character as that character, so nothing in the text can start Markdown or
+# Streamlit syntax: links, images, emphasis, headings, lists, tables, :red[...] and :material/icon:, $maths$.
+_MARKDOWN_PUNCTUATION = re.compile(r"([!-%'-/:;=?@\[-`{-~])")
 
 
 def escape_html(value: object) -> str:
@@ -22,11 +26,23 @@ def escape_html(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def escape_plotly(value: object) -> str:
+    """Text for plotly labels, hover texts and tick labels. Plotly reads a small HTML subset (<b>, <br>,
+    <a href>) and decodes only a few entities (&amp; &lt; &gt; and numeric ones, not &quot;), so only & < > are
+    escaped: escape_html would show a resident's quote as '&quot;'."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return html.escape(str(value), quote=False)
+
+
 def escape_markdown(value: object) -> str:
-    """Text for st.markdown / captions: HTML-escaped and every Markdown control character backslash-escaped,
-    so links, images and emphasis written by a resident show literally."""
-    text = escape_html(value)
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    """Text for st.markdown / captions / headers / alerts: shows literally what the resident wrote. Markdown
+    punctuation is backslash-escaped and & < > become entities, so links, images, emphasis and HTML show as
+    text. (Not html.escape first: its '&#x27;' for an apostrophe would show literally once '#' is escaped.)"""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(value))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def neutralise_cell(value: object) -> object:
@@ -46,12 +62,37 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    # UTF-8 with BOM and ';' as Dutch Excel expects; cells neutralised against formula injection.
-    return neutralise_frame(frame).to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    # UTF-8 with BOM and ';' as Dutch Excel expects; cells neutralised against formula injection. Lines end in
+    # CRLF so that a field holding a bare CR is quoted too: unquoted, Excel would start a new row at the CR and
+    # read what follows (say '=HYPERLINK(...)') as a cell of its own, past the neutralising.
+    return neutralise_frame(frame).to_csv(index=False, sep=";", decimal=",", lineterminator="\r\n").encode("utf-8-sig")
+
+
+# Excel keeps at most this many characters in a cell; a longer text makes it 'repair' the file on opening.
+EXCEL_CELL_MAX_CHARS = 32_767
+
+
+def excel_safe_cell(value: object) -> object:
+    """A text cell Excel can hold: control characters XML cannot carry (vertical tab, NUL, ...) become U+FFFD
+    (never dropped: dropping one could bring a formula starter to the front), and the text is cut at Excel's
+    cell limit with '…'."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value if len(value) <= EXCEL_CELL_MAX_CHARS else value[: EXCEL_CELL_MAX_CHARS - 1] + "…"
+
+
+def _text_columns(frame: pd.DataFrame) -> list:
+    return [c for c in frame.columns
+            if frame[c].dtype == object or pd.api.types.is_string_dtype(frame[c]) or isinstance(frame[c].dtype, pd.CategoricalDtype)]
 
 
 def to_excel_bytes(frame: pd.DataFrame, sheet: str = "Wijkbeeld") -> bytes:
+    out = frame.copy()
+    for column in _text_columns(out):
+        out[column] = out[column].map(excel_safe_cell)
+    out.columns = [excel_safe_cell(str(c)) for c in out.columns]
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        neutralise_frame(frame).to_excel(writer, index=False, sheet_name=sheet[:31])
+        neutralise_frame(out).to_excel(writer, index=False, sheet_name=sheet[:31])
     return buffer.getvalue()

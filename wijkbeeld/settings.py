@@ -38,6 +38,8 @@ class Settings:
     sources_file: Path = field(default_factory=lambda: _env_path("WIJKBEELD_SOURCES", ROOT / "data" / "demo" / "sources.toml"))
     raw_cache_dir: Path = field(default_factory=lambda: _env_path("WIJKBEELD_RAW_CACHE", ROOT / "data" / "raw"))
     themes_file: Path = field(default_factory=lambda: _env_path("WIJKBEELD_THEMES", ROOT / "data" / "themes.yml"))
+    # Optional learned theme model (`python -m etl themes train`); when present the build adds its themes to the rules'.
+    themes_model_file: Path = field(default_factory=lambda: _env_path("WIJKBEELD_THEMES_MODEL", ROOT / "data" / "themes_model.joblib"))
     # Privacy: the pseudonym key is read from this environment variable (or Streamlit secrets), never stored.
     pseudonym_key_env: str = "WIJKBEELD_PSEUDONYM_KEY"
     retention_months: int = field(default_factory=lambda: _env_int("WIJKBEELD_RETENTION_MONTHS", 24))

@@ -61,9 +61,17 @@ def month_label(d: date) -> str:
     return f"{MONTHS_NL[d.month - 1]} {d.year}"
 
 
+# The shared view (gemeente, period, language) carries across pages: the URL wins, else what this session chose
+# last on any page (widget state itself is dropped when another page renders).
+SHARED_VIEW = "_wijkbeeld_view"
+
+
 def _param(name: str) -> str | None:
     value = st.query_params.get(name)
-    return value if isinstance(value, str) and value else None
+    if isinstance(value, str) and value:
+        return value
+    remembered = st.session_state.get(SHARED_VIEW, {}).get(name)
+    return remembered if isinstance(remembered, str) and remembered else None
 
 
 def _invalid(message: str) -> None:
@@ -171,6 +179,7 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
         else:
             period_key, period = "", q.Period(date.today().replace(day=1), date.today().replace(day=1))
     st.query_params.update({"gm": gemeente, "periode": period_key, "lang": lang})
+    st.session_state[SHARED_VIEW] = {"gm": gemeente, "periode": period_key, "lang": lang}
     meta = cached_query(q.q_meta, token)
     is_demo = bool(meta.get("is_demo"))
     state = ViewState(settings, wh, token, gemeente, names[gemeente], is_demo, period, lang, access)
@@ -189,9 +198,10 @@ def source_caption(state: ViewState, source: str, extra: str = "") -> None:
 def downloads(state: ViewState, frame: pd.DataFrame, name: str) -> None:
     c1, c2 = st.columns(2)
     stem = f"wijkbeeld_{name}_{state.gemeente}_{state.period.start:%Y%m}-{state.period.end:%Y%m}"
-    c1.download_button(state.t("Download CSV"), to_csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv",
+    # Deferred: the bytes are made only when the button is clicked, so several tables keep a page run short.
+    c1.download_button(state.t("Download CSV"), lambda: to_csv_bytes(frame), file_name=f"{stem}.csv", mime="text/csv",
                        key=f"csv_{name}")
-    c2.download_button(state.t("Download Excel"), to_excel_bytes(frame), file_name=f"{stem}.xlsx",
+    c2.download_button(state.t("Download Excel"), lambda: to_excel_bytes(frame), file_name=f"{stem}.xlsx",
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{name}")
 
 

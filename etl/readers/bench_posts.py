@@ -96,6 +96,7 @@ def bench(n: int = 1_000_000, page_size: int = PAGE_SIZE, shape: str = "full", t
     return {
         "shape": shape,
         "records": n,
+        "page_size": page_size,
         "rows": rows,
         "files": len(paths),
         "input_mb": round(size_mb, 1),
@@ -112,7 +113,8 @@ def bench(n: int = 1_000_000, page_size: int = PAGE_SIZE, shape: str = "full", t
 
 
 if __name__ == "__main__":
-    numbers = [a for a in sys.argv[1:] if a.isdigit()]
+    numbers = [int(a) for a in sys.argv[1:] if a.isdigit()]  # n, then optionally the page size
     shapes = [a for a in sys.argv[1:] if a in ("full", "lean")] or ["full"]
     for chosen in shapes:
-        print(bench(int(numbers[0]) if numbers else 1_000_000, shape=chosen, trace_memory="--trace" in sys.argv))
+        print(bench(numbers[0] if numbers else 1_000_000, numbers[1] if len(numbers) > 1 else PAGE_SIZE,
+                    shape=chosen, trace_memory="--trace" in sys.argv))

@@ -22,14 +22,19 @@ import gc
 import hashlib
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from etl.readers.base import POST_COLUMNS, ReadResult, Reject, SourceError, conform_posts, empty_posts
 from wijkbeeld.settings import get_settings
@@ -38,11 +43,15 @@ PLATFORM = "facebook"
 REACTION_TYPES = ("like", "love", "haha", "wow", "sad", "angry", "care")
 REACTION_COLUMNS = tuple(f"reactions_{t}" for t in REACTION_TYPES)
 GRAPH_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
+_GRAPH_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000").fullmatch
 # Facebook opened on 2004-02-04: an earlier created_time is a broken value (often epoch 0), not an old post.
 EARLIEST_FACEBOOK = pd.Timestamp("2004-02-04", tz="UTC")
 # Timestamps outside this window are broken values (and would overflow the nanosecond columns).
 PLAUSIBLE_FROM = pd.Timestamp("1900-01-01", tz="UTC")
 PLAUSIBLE_UNTIL = pd.Timestamp("2200-01-01", tz="UTC")
+# read_graph_pages builds one frame per this many records (whole pages): few enough pandas calls per record
+# for 100-record Graph pages, and the parsed Python strings of one batch at a time in memory.
+FRAME_BATCH_RECORDS = 50_000
 # Graph edges whose records are posts; anything ending in /comments holds comments.
 _FEED_EDGES = ("feed", "posts", "published_posts", "tagged", "visitor_posts", "ratings")
 
@@ -122,8 +131,10 @@ def text_too_long(texts: Sequence[object], limit: int) -> np.ndarray:
 def int_counts(values: Sequence[object]) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
     """Counts as Int64 (None stays NA) plus masks of values that are not whole numbers and that are negative."""
     n = len(values)
+    if values.count(None) == n:  # the field is absent from the whole file
+        return pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool)), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     try:
-        floats = np.array(values, dtype=float) if n else np.zeros(0)
+        floats = np.array(values, dtype=float)
         bad = ~np.isnan(floats) & ((floats != np.floor(floats)) | ~np.isfinite(floats))
     except (TypeError, ValueError, OverflowError):
         floats = np.full(n, np.nan)
@@ -151,6 +162,13 @@ def int_counts(values: Sequence[object]) -> tuple[pd.arrays.IntegerArray, np.nda
 
 def utc_times(values: Sequence[object], fmt: str = GRAPH_TIME_FORMAT) -> pd.DatetimeIndex:
     """Parse timestamps to UTC: first with `fmt`, then ISO 8601, then unix seconds; failures become NaT."""
+    if fmt == GRAPH_TIME_FORMAT and values and all(v.__class__ is str and _GRAPH_UTC(v) for v in values):
+        try:  # the Graph API's own layout, always UTC: numpy parses it without pandas' per-call overhead
+            seconds = np.array([v[:19] for v in values], dtype="datetime64[s]")
+        except ValueError:
+            pass
+        else:
+            return plausible(pd.DatetimeIndex(seconds.astype("datetime64[ns]")))
     strings = [v if v.__class__ is str else None for v in values]
     parsed = pd.to_datetime(strings, format=fmt, utc=True, errors="coerce")
     retry = np.flatnonzero(np.asarray(parsed.isna()) & np.fromiter((v is not None for v in values), bool, len(values)))
@@ -180,6 +198,36 @@ def plausible(times: pd.DatetimeIndex) -> pd.DatetimeIndex:
     return times.where((times >= PLAUSIBLE_FROM) & (times < PLAUSIBLE_UNTIL)).as_unit("ns")
 
 
+def _arrow_strings(values: Sequence[object]) -> pa.Array:
+    try:
+        return pa.array(values, type=pa.large_string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        return pa.array([v if v.__class__ is str else None for v in values], type=pa.large_string())
+
+
+def strings(values: Sequence[object]) -> pd.api.extensions.ExtensionArray:
+    """A list of str/None as a pandas "string" array, built through Arrow (twice as fast as pd.array on a list);
+    anything that is not text becomes NULL."""
+    return pd.array(_arrow_strings(values), dtype="string")
+
+
+def text_column(values: Sequence[object], limit: int) -> tuple[pd.api.extensions.ExtensionArray, np.ndarray]:
+    """strings(values) plus the mask of entries whose UTF-8 size exceeds `limit` bytes (Arrow counts bytes)."""
+    arrow = _arrow_strings(values)
+    too_long = pc.fill_null(pc.greater(pc.binary_length(arrow), limit), False).to_numpy(zero_copy_only=False)
+    return pd.array(arrow, dtype="string"), too_long
+
+
+def constant_strings(value: str | None, n: int) -> pd.api.extensions.ExtensionArray:
+    """`value` repeated n times as a "string" array (one Arrow take, no list of n Python references)."""
+    return pd.array(pa.array([value], type=pa.large_string()).take(pa.array(np.zeros(n, dtype=np.int32))), dtype="string")
+
+
+def is_none(values: Sequence[object]) -> np.ndarray:
+    """Mask of the None entries of a list."""
+    return np.fromiter((v is None for v in values), dtype=bool, count=len(values))
+
+
 def constant_times(stamp: pd.Timestamp, n: int) -> pd.DatetimeIndex:
     """`stamp` repeated n times as datetime64[ns, UTC] (without building n Timestamp objects)."""
     return pd.DatetimeIndex(np.full(n, stamp.tz_convert("UTC").tz_localize(None).as_unit("ns").to_datetime64())).tz_localize("UTC")
@@ -204,19 +252,34 @@ def finish(
     records_read: int,
     notes: list[str],
     rejects: list[Reject] | None = None,
+    sources: Sequence[Path] | None = None,
 ) -> ReadResult:
-    """Build the frame once, drop rejected rows (with a Reject each) and conform it to POST_COLUMNS."""
+    """Build the frame once, drop rejected rows (with a Reject each) and conform it to POST_COLUMNS.
+    `sources` gives the file of every row when the rows come from several files (default: `path`)."""
     rejects = list(rejects or [])
     bad = np.fromiter((r is not None for r in reasons), dtype=bool, count=len(reasons))
     for i in np.flatnonzero(bad):
-        rejects.append(Reject.of(path, locators[i], reasons[i], _excerpt(raws[i])))
+        source = path if sources is None else sources[i]
+        rejects.append(Reject.of(source, locators[i], reasons[i], _excerpt(raws[i])))
     # Extra columns given as plain lists are text (a list of str/None would otherwise become object dtype).
-    typed = {k: pd.array(v, dtype="string") if isinstance(v, list) and k not in POST_COLUMNS else v for k, v in columns.items()}
-    frame = pd.DataFrame(typed)
+    typed = {k: strings(v) if isinstance(v, list) and k not in POST_COLUMNS else v for k, v in columns.items()}
+    frame = pd.DataFrame(typed, copy=False)
     if bad.any():
         frame = frame.loc[~bad].reset_index(drop=True)
-    frame = conform_posts(frame) if len(frame.columns) else conform_posts(empty_posts())
+    if not len(frame.columns):
+        frame = empty_posts()
+    elif not _conformed(frame):  # conform_posts copies every column: skip it when nothing would change
+        frame = conform_posts(frame)
     return ReadResult(frame=frame, rejects=rejects, notes=notes, records_read=records_read)
+
+
+_POST_DTYPES = {c: pd.Series(dtype=t).dtype for c, t in POST_COLUMNS.items()}
+
+
+def _conformed(frame: pd.DataFrame) -> bool:
+    width = len(POST_COLUMNS)
+    return (list(frame.columns[:width]) == list(POST_COLUMNS)
+            and frame.dtypes.iloc[:width].tolist() == list(_POST_DTYPES.values()))
 
 
 def _excerpt(raw: object) -> str | None:
@@ -254,141 +317,179 @@ def read_graph_feed(path: Path | str, *, page_ref: str | None = None, exported_a
     top-level records. A record-level problem (bad date, negative count, ...) becomes a Reject with a
     locator such as 'data[3]' or 'data[0].comments.data[2]'; a file-level one raises SourceError.
     """
-    path = Path(path)
-    raw = load_bytes(path)
+    return read_graph_pages([Path(path)], page_ref=page_ref, exported_at=exported_at)
+
+
+def read_graph_pages(paths: list[Path], *, page_ref: str | None = None, exported_at: object = None) -> ReadResult:
+    """Several response pages of one feed (or comments edge), read into one frame. A post_key seen more than
+    once is kept once: the copy from the latest export wins (its counts are newer), on ties the later one in
+    `paths` order. Each page is parsed into plain lists and all vectorised work (times, counts, checks, the
+    DataFrame) happens per batch of pages (FRAME_BATCH_RECORDS records): Graph pages hold at most 100
+    records, so per-page pandas work would dominate."""
+    if not paths:
+        raise SourceError("<no files>", "read_graph_pages needs at least one file")
+    chunks: list[ReadResult] = []
+    notes: Counter = Counter()
     with gc_paused():
-        return _read_graph_feed(path, raw, page_ref, exported_at)
+        batch: list[_GraphPage] = []
+        batch_records = 0
+        for position, path in enumerate(paths):
+            page = _parse_page(Path(path), exported_at)
+            notes.update(page.notes)
+            batch.append(page)
+            batch_records += len(page.locators)
+            if batch_records >= FRAME_BATCH_RECORDS or position == len(paths) - 1:
+                chunks.append(_graph_frame(batch, page_ref))
+                batch, batch_records = [], 0
+    frames = [c.frame for c in chunks]
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    result = ReadResult(
+        frame=frame,
+        rejects=[r for c in chunks for r in c.rejects],
+        notes=[f"{note} (x{count})" if count > 1 else note for note, count in notes.items()],
+        records_read=sum(c.records_read for c in chunks),
+    )
+    result.frame = _keep_newest_per_key(result.frame, result.notes)
+    return result
 
 
-def _read_graph_feed(path: Path, raw: bytes, page_ref: str | None, exported_at: object) -> ReadResult:
+# Fields a parsed page keeps until the frame is built (the parsed JSON itself is let go page by page).
+_KEPT = ("message", "created_time", "permalink_url", "shares", "reactions", "comments", *REACTION_TYPES,
+         "media_type", "author_ref", "author_name")
+
+
+@dataclass
+class _GraphPage:
+    """One response page as plain lists, one entry per record (posts first, then embedded comments)."""
+    path: Path
+    exported: pd.Timestamp
+    locators: list
+    kinds: list
+    parents: list
+    pages: list
+    keys: list
+    fields: dict
+    rejects: list
+    records_read: int
+    notes: list
+
+
+def _parse_page(path: Path, exported_at: object) -> _GraphPage:
+    """Parse one response page and resolve keys, parents and pages; keep only the fields the frame needs."""
+    raw = load_bytes(path)
     doc = _load_json(path, raw)
+    del raw
     records, is_comments_edge, edge_object, requested, notes = _envelope(path, doc)
     exported = resolve_exported_at(path, exported_at)
-    limit = max_record_bytes()
-
     recs, locators, kinds, parents, pages, rejects, records_read, f = _flatten(path, records, is_comments_edge)
     n = len(recs)
-    ids = [x if x.__class__ is str and x else _as_id(x) for x in f["id"]]
-    messages = f["message"]
-    created_raw = f["created_time"]
-    froms = f["from"]
-    if any(x is not None for x in froms):
-        author_ids = [_as_id(x.get("id")) if x.__class__ is dict else None for x in froms]
-        author_names = [x.get("name") if x.__class__ is dict else None for x in froms]
-        author_names = [a if a.__class__ is str else None for a in author_names]
-    else:
-        author_ids = author_names = [None] * n
-    permalinks = [p if p.__class__ is str else None for p in f["permalink_url"]]
-    reactions_raw, comments_raw, shares_raw = f["reactions"], f["comments"], f["shares"]
+    f["id"] = [x if x.__class__ is str and x else _as_id(x) for x in f["id"]]
+    f["permalink_url"] = [p if p.__class__ is str else None for p in f["permalink_url"]]
     if kinds and kinds[-1] != "post":  # comments: like_count / comment_count when there is no summary node
-        reactions_raw = [v if v is not None else fb for v, fb in zip(reactions_raw, f["like_count"])]
-        comments_raw = [v if v is not None else fb for v, fb in zip(comments_raw, f["comment_count"])]
-    shares_requested = "shares" in requested or any(x is not None for x in shares_raw)
-    if shares_requested:
-        shares_raw = [v if v is not None else 0 if k == "post" else None for v, k in zip(shares_raw, kinds)]
-    per_type_raw = {t: f[t] for t in REACTION_TYPES}
-    media_types = [m if m.__class__ is str else None for m in f["media_type"]]
+        f["reactions"] = [v if v is not None else fb for v, fb in zip(f["reactions"], f["like_count"])]
+        f["comments"] = [v if v is not None else fb for v, fb in zip(f["comments"], f["comment_count"])]
+    if "shares" in requested or any(x is not None for x in f["shares"]):
+        f["shares"] = [v if v is not None else 0 if k == "post" else None for v, k in zip(f["shares"], kinds)]
 
     # Keys, parents and pages: explicit ids win, comments fall back to their permalink, then to a content hash.
-    keys = list(ids)
+    keys = list(f["id"])
     for i in range(n):
         if kinds[i] != "post" and (keys[i] is None or parents[i] is None or pages[i] is None):
             keys[i], parents[i], kinds[i], pages[i] = _comment_identity(
-                recs[i], keys[i], parents[i], kinds[i], pages[i], permalinks[i], edge_object
+                recs[i], keys[i], parents[i], kinds[i], pages[i], f["permalink_url"][i], edge_object
             )
     missing_key = [i for i in range(n) if keys[i] is None]
     if missing_key:
         derived = content_keys([
             [parents[i] if parents[i] is not None else pages[i] for i in missing_key],
-            [created_raw[i] for i in missing_key],
-            [messages[i] for i in missing_key],
+            [f["created_time"][i] for i in missing_key],
+            [f["message"][i] for i in missing_key],
         ])
         for i, key in zip(missing_key, derived):
             keys[i] = key
         notes.append(f"{len(missing_key)} records without id: key derived from (parent, created_time, message)")
-    if page_ref is not None:
-        pages = [page_ref] * n
+    pages = [p if p is not None else (k.partition("_")[0] or None) if kind == "post" and "_" in k else None
+             for p, k, kind in zip(pages, keys, kinds)]
+    froms = f["from"]
+    if any(x is not None for x in froms):
+        author_ids = [_as_id(x.get("id")) if x.__class__ is dict else None for x in froms]
+        names = [x.get("name") if x.__class__ is dict else None for x in froms]
+        f["author_name"] = [a if a.__class__ is str else None for a in names]
+        f["author_ref"] = [a if a is not None else nm for a, nm in zip(author_ids, f["author_name"])]
     else:
-        pages = [p if p is not None else (k.partition("_")[0] or None) if kind == "post" and "_" in k else None
-                 for p, k, kind in zip(pages, keys, kinds)]
+        f["author_ref"] = f["author_name"] = [None] * n
+    kept = {name: f[name] for name in _KEPT}
+    return _GraphPage(path, exported, locators, kinds, parents, pages, keys, kept, rejects, records_read, notes)
 
+
+def _graph_frame(parts: list[_GraphPage], page_ref: str | None) -> ReadResult:
+    limit = max_record_bytes()
+
+    def joined(get) -> list:
+        if len(parts) == 1:
+            return get(parts[0])
+        return list(chain.from_iterable(get(p) for p in parts))
+
+    locators = joined(lambda p: p.locators)
+    n = len(locators)
+    kinds = joined(lambda p: p.kinds)
+    keys = joined(lambda p: p.keys)
+    f = {name: joined(lambda p, name=name: p.fields[name]) for name in _KEPT}
+    pages = [page_ref] * n if page_ref is not None else joined(lambda p: p.pages)
+    sizes = [len(p.locators) for p in parts]
+    file_index = np.repeat(np.arange(len(parts)), sizes)
+    sources = [parts[i].path for i in file_index] if len(parts) > 1 else None
+
+    created_raw = f["created_time"]
     created = utc_times(created_raw)
-    counts = {"reactions": int_counts(reactions_raw), "comments": int_counts(comments_raw), "shares": int_counts(shares_raw)}
-    counts.update({f"reactions_{t}": int_counts(v) for t, v in per_type_raw.items()})
+    counts = {"reactions": int_counts(f["reactions"]), "comments": int_counts(f["comments"]),
+              "shares": int_counts(f["shares"])}
+    counts.update({f"reactions_{t}": int_counts(f[t]) for t in REACTION_TYPES})
     count_checks = [(bad, f"telling {name} is geen geheel getal") for name, (_, bad, _) in counts.items()]
     count_checks += [(negative, f"telling {name} is negatief") for name, (_, _, negative) in counts.items()]
-
-    created_missing = np.fromiter((c is None for c in created_raw), dtype=bool, count=n)
+    texts, text_too_big = text_column(f["message"], limit)
+    created_missing = is_none(created_raw)
     created_bad = np.asarray(created.isna()) & ~created_missing
     too_early = np.asarray(created < EARLIEST_FACEBOOK) & ~np.asarray(created.isna())
-    message_bad = np.fromiter((m is not None and m.__class__ is not str for m in messages), dtype=bool, count=n)
+    message_bad = ~is_none(f["message"]) & np.asarray(texts.isna())
     reasons = first_reason(
         [
             (created_missing, "created_time ontbreekt"),
             (created_bad, "created_time is geen geldige tijd"),
             (too_early, "created_time ligt voor 2004-02-04 (vóór Facebook bestond)"),
             (message_bad, "message is geen tekst"),
-            (text_too_long(messages, limit), f"message groter dan {limit} bytes"),
+            (text_too_big, f"message groter dan {limit} bytes"),
             *count_checks,
         ],
         n,
     )
-    texts = [m if m.__class__ is str else None for m in messages]
-
+    exported = np.array([p.exported.tz_convert("UTC").tz_localize(None).as_unit("ns").to_datetime64() for p in parts])
+    names = pa.array([p.path.name for p in parts], type=pa.large_string())
     columns: dict[str, object] = {
-        "platform": pd.array([PLATFORM] * n, dtype="string"),
-        "post_key": pd.array(keys, dtype="string"),
-        "parent_key": pd.array(parents, dtype="string"),
-        "page_ref": pd.array(pages, dtype="string"),
-        "kind": pd.array(kinds, dtype="string"),
+        "platform": constant_strings(PLATFORM, n),
+        "post_key": strings(keys),
+        "parent_key": strings(joined(lambda p: p.parents)),
+        "page_ref": strings(pages),
+        "kind": strings(kinds),
         "created_at": created,
-        "author_ref": pd.array([a if a is not None else nm for a, nm in zip(author_ids, author_names)], dtype="string"),
-        "author_name": pd.array(author_names, dtype="string"),
-        "text": pd.array(texts, dtype="string"),
-        "permalink": pd.array(permalinks, dtype="string"),
+        "author_ref": strings(f["author_ref"]),
+        "author_name": strings(f["author_name"]),
+        "text": texts,
+        "permalink": strings(f["permalink_url"]),
         "reactions": counts["reactions"][0],
         "comments": counts["comments"][0],
         "shares": counts["shares"][0],
-        "exported_at": constant_times(exported, n),
-        "source_record": pd.array(locators, dtype="string"),
+        "exported_at": pd.DatetimeIndex(exported[file_index]).tz_localize("UTC"),
+        "source_record": strings(locators),
     }
     for t in REACTION_TYPES:
         columns[f"reactions_{t}"] = counts[f"reactions_{t}"][0]
-    columns["media_type"] = pd.array(media_types, dtype="string")
-    columns["source_file"] = pd.array([path.name] * n, dtype="string")
+    columns["media_type"] = strings(f["media_type"])
+    columns["source_file"] = pd.array(names.take(pa.array(file_index.astype(np.int32))), dtype="string")
 
-    result = finish(path, columns, reasons, recs, locators, records_read, notes, rejects)
-    result.frame = _drop_duplicate_keys(result.frame, result.notes)
-    return result
-
-
-def read_graph_pages(paths: list[Path], **kw) -> ReadResult:
-    """Several response pages of one feed (or comments edge), concatenated; a post_key is kept once, the copy
-    from the latest export (on ties the later file in `paths`) wins because its counts are newer."""
-    if not paths:
-        raise SourceError("<no files>", "read_graph_pages needs at least one file")
-    parts = [read_graph_feed(Path(p), **kw) for p in paths]
-    frames = [p.frame for p in parts]
-    for part in parts:
-        part.frame = None  # let each page's frame go as soon as the concatenation has copied it
-    # Every page is already conformed (same columns, same dtypes), so the concatenation needs no second pass.
-    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    del frames
-    notes = [f"{note} (x{count})" if count > 1 else note
-             for note, count in Counter(note for p in parts for note in p.notes).items()]
-    keys = frame["post_key"].tolist()
-    if len(set(keys)) < len(keys):
-        frame["_order"] = np.arange(len(frame))
-        frame = frame.sort_values(["exported_at", "_order"], kind="stable")
-        before = len(frame)
-        frame = frame.drop_duplicates("post_key", keep="last").sort_values("_order").drop(columns="_order")
-        notes.append(f"{before - len(frame)} records occurred on more than one page and were kept once")
-    return ReadResult(
-        frame=frame.reset_index(drop=True),
-        rejects=[r for p in parts for r in p.rejects],
-        notes=notes,
-        records_read=sum(p.records_read for p in parts),
-    )
+    raws = _RecordExcerpts(keys, f)
+    return finish(parts[0].path, columns, reasons, raws, locators, sum(p.records_read for p in parts), [],
+                  [r for p in parts for r in p.rejects], sources)
 
 
 def _load_json(path: Path, raw: bytes) -> object:
@@ -618,8 +719,8 @@ def _walk_children(path, rec, locator, kind, parent_key, page, out, rejects) -> 
     children = rec["comments"]["data"]
     if not isinstance(children, list):
         rejects.append(Reject.of(path, f"{locator}.comments", "comments.data is geen lijst", _excerpt(children)))
-        return 0
-    seen: Counter = Counter()
+        return 1
+    seen: dict | None = None  # occurrence counts for id-less children, made only when one turns up
     count = 0
     for j, child in enumerate(children):
         count += 1
@@ -631,8 +732,9 @@ def _walk_children(path, rec, locator, kind, parent_key, page, out, rejects) -> 
         if key is None:
             content = tuple(v if v is None or v.__class__ is str else repr(v)
                             for v in (parent_key, child.get("created_time"), child.get("message")))
-            key = stable_hash(*content, seen[content])
-            seen[content] += 1
+            seen = {} if seen is None else seen
+            key = stable_hash(*content, seen.get(content, 0))
+            seen[content] = seen.get(content, 0) + 1
             child = {**child, "id": key}
         out.append((child, child_locator, kind, parent_key, page))
         grand = child.get("comments")
@@ -678,15 +780,26 @@ def _comment_identity(rec, key, parent, kind, page, permalink, edge_object):
     return key, parent, kind, page
 
 
-def _drop_duplicate_keys(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
-    keys = frame["post_key"].tolist()
-    if len(set(keys)) == len(keys):
+class _RecordExcerpts:
+    """The raw excerpt of record i, rebuilt from the kept fields only when a record is rejected."""
+
+    def __init__(self, keys: list, fields: dict):
+        self.keys, self.fields = keys, fields
+
+    def __getitem__(self, i: int) -> dict:
+        values = {"id": self.keys[i], **{name: values[i] for name, values in self.fields.items()}}
+        return {k: v for k, v in values.items() if v is not None}
+
+
+def _keep_newest_per_key(frame: pd.DataFrame, notes: list[str]) -> pd.DataFrame:
+    """One row per post_key: the one from the latest export, on ties the last one read."""
+    if frame["post_key"].is_unique:
         return frame
-    duplicated = frame["post_key"].duplicated(keep="last")
-    if duplicated.any():
-        notes.append(f"{int(duplicated.sum())} records repeated in the file were kept once")
-        frame = frame.loc[~duplicated].reset_index(drop=True)
-    return frame
+    order = np.lexsort((np.arange(len(frame)), frame["exported_at"].to_numpy()))
+    newest = frame.iloc[order]
+    keep = ~newest["post_key"].duplicated(keep="last").to_numpy()
+    notes.append(f"{int((~keep).sum())} records seen more than once (same post_key) were kept once, newest export first")
+    return frame.loc[np.sort(newest.index[keep])].reset_index(drop=True)
 
 
 def _as_id(value: object) -> str | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from etl.readers.base import ReadResult, SourceError
 from etl.readers.crowdtangle import read_crowdtangle_csv
 from etl.readers.facebook_dyi import read_dyi
-from etl.readers.facebook_graph import load_bytes, read_graph_feed
+from etl.readers.facebook_graph import load_bytes, read_graph_feed, read_graph_pages
 from etl.readers.meta_business import read_meta_business_csv
 from etl.readers.plain_csv import decode_text, read_plain_csv
 from etl.readers.whatsapp import read_whatsapp
@@ -70,8 +70,18 @@ def detect_format(path: Path | str) -> str:
 
 def read_posts(path: Path | str, fmt: str | None = None, **kw) -> ReadResult:
     """Read a post export; fmt=None detects the format. Keyword arguments go to the format's reader
-    (e.g. page_ref=..., exported_at=...); the detected or given format is added to the notes."""
+    (e.g. page_ref=..., exported_at=...); the detected or given format is added to the notes.
+
+    A folder is read as the response pages of one Graph API feed (its *.json files, in name order, through
+    read_graph_pages): one frame for all pages instead of one per 100-record page."""
     path = Path(path)
+    if path.is_dir():
+        pages = sorted(p for p in path.glob("*.json") if p.is_file())
+        if not pages or (fmt or detect_format(pages[0])) != "facebook_graph":
+            raise SourceError(path, "a folder is read only as Graph API response pages (*.json)")
+        result = read_graph_pages(pages, **kw)
+        result.notes.insert(0, f"format facebook_graph, {len(pages)} pages")
+        return result
     name = fmt or detect_format(path)
     reader = POST_FORMATS.get(name)
     if reader is None:

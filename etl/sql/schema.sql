@@ -12,6 +12,20 @@ CREATE TABLE meta_schema (
     reference_date DATE NOT NULL            -- the date retention was measured from
 );
 
+-- One row per build: this one and up to nine before it (carried over from the previous warehouse), so the
+-- Data en kwaliteit page can show recent builds with their rejected records.
+CREATE TABLE meta_build (
+    build_id VARCHAR PRIMARY KEY,
+    built_at TIMESTAMPTZ NOT NULL,
+    is_demo BOOLEAN NOT NULL,
+    schema_version INTEGER NOT NULL,
+    pseudonym_key_fingerprint VARCHAR,
+    retention_months INTEGER NOT NULL,
+    reference_date DATE NOT NULL,
+    seconds DOUBLE,
+    records_rejected BIGINT
+);
+
 CREATE TABLE meta_build_log (
     build_id VARCHAR NOT NULL,
     seq INTEGER NOT NULL,

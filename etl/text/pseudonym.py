@@ -114,7 +114,7 @@ def _token(key: bytes, platform: str, identity: str) -> str:
 
 
 def pseudonymise(values: pd.Series, key: bytes, *, platform: pd.Series | str) -> pd.Series:
-    """Replace identities by stable tokens 'p_<16 hex>'; NA stays NA.
+    """Replace identities by stable tokens 'p_<16 hex>'; NA (and a blank identity) gives NA.
 
     `platform` is one name for all rows or a Series with the same index as `values`; the same identity on two
     platforms gets two tokens. HMACs are computed once per distinct (platform, identity) pair.
@@ -150,7 +150,7 @@ def pseudonymise(values: pd.Series, key: bytes, *, platform: pd.Series | str) ->
         identity = identities.get(v_code)
         if identity is None:
             identity = identities[v_code] = normalise_identity(str(value_uniques[v_code]))
-        tokens[i] = _token(key, platform_names[p_code], identity)
+        tokens[i] = _token(key, platform_names[p_code], identity) if identity else None  # blank = unknown
 
     result = np.full(n, None, dtype=object)
     result[present] = tokens[pair_codes]

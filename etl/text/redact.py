@@ -14,6 +14,9 @@ How it stays fast (the build redacts hundreds of thousands of posts per second):
 - The Python patterns start with a character class where they can (Python's re then skips non-candidate
   positions in C), use possessive quantifiers, and leave checks a regex does badly (BSN elfproef, the shape
   of a number plate) to a small callable that runs per match only.
+- Known participant names (per row, e.g. everyone who wrote in the same thread) are prepared once per distinct
+  name list and looked for with str.find in Arrow-lower-cased text; only rows that mention one are matched
+  word by word.
 `redact()` runs the same passes on one text without the hints; the tests check that both paths agree.
 """
 from __future__ import annotations
@@ -138,10 +141,13 @@ _PHONE_OR_DATE = (
     rf"|(?<=0)(?![89]0\d)(?:\d{{9}}|\d{_PHONE_SEP}\d{{8}}|\d\d{_PHONE_SEP}\d{{7}}|\d{{3}}{_PHONE_SEP}\d{{6}})(?!\d)"
     # 06 12 34 56 78, 0416 12 34 56: more separators, so it must not run on into more digits
     rf"|(?<=0)(?![89]0\d)(?![1-9][-/.]{_DATE_REST})\d(?:{_PHONE_SEP}?\d){{8}}{_NOT_CONTINUED}"
+    # 010-123456, 06-1234567: area code and separator, but a digit short or over; still somebody's number
+    rf"|(?<=0)(?![89]0\d)\d{{1,3}}{_PHONE_SEP}\d{{5,8}}(?!\d|[.,:/-]\d)"
     r")"
 )
 _PHONE_HINT = (
     rf"\d(?:[ \t{_NBSP}\-./()]{{0,5}}\d){{9}}"  # ten digits: every national number
+    rf"|0\d{{1,3}}[ \t{_NBSP}\-./]{{1,5}}\d{{5}}"  # area code, separator, at least five digits
     rf"|\+{_BLANK}?[1-9]|(?:^|[^\d.,])00{_BLANK}?[1-9]"  # an international prefix
 )
 
@@ -272,6 +278,14 @@ _STREET_ADDRESS = (
     rf"(?:[ ]*,?[ ]*{_POSTCODE})?"
 )
 _STREET_HINT = rf"(?i:{'|'.join(_ALL_SUFFIXES)}){_BLANK}+{_NUMBER_WORD}\d"
+# Street names without a known suffix ('Rietkraag 12') are caught where the sentence says it is an address.
+_ADDRESS_CONTEXT = (
+    r"(?P<lead>(?<!\w)(?i:woon|woont|wonen|woonde|wonend|woonachtig|adres|verhuisd[ ]+naar)[ ]*:?[ ]+"
+    r"(?:(?i:op|aan|in|bij|naar)[ ]+)?(?:(?i:de|het|'t)[ ]+)?)"
+    rf"{_CAP_WORD}(?:[ ]+(?:{_CAP_WORD}|{_TUSSEN})){{0,3}}{_BLANK}+{_NUMBER_WORD}{_HOUSE_NUMBER}"
+    rf"(?:[ ]*,?[ ]*{_POSTCODE})?"
+)
+_ADDRESS_CONTEXT_HINT = r"(?i:woon|wonen|wonend|adres|verhuisd)"
 
 # ---- mentions and tagged names ---------------------------------------------------------------------------------
 _MENTION = (
@@ -347,6 +361,7 @@ _PASSES: tuple[_Pass, ...] = (
     _Pass("bsn", _compile(_BSN), _BSN_HINT, _bsn_if_valid),
     _Pass("postcode", _compile(_POSTCODE_ADDRESS), _POSTCODE_HINT, "[adres]"),
     _Pass("adres", _compile(_STREET_ADDRESS), _STREET_HINT, "[adres]"),
+    _Pass("adres-context", _compile(_ADDRESS_CONTEXT), _ADDRESS_CONTEXT_HINT, r"\g<lead>[adres]"),
     _Pass("kenteken", _compile(_KENTEKEN), _KENTEKEN_HINT, _kenteken_if_plate),
     _Pass("naam", _compile(_MENTION), "@", "[naam]"),
 )
@@ -362,23 +377,15 @@ _TOKEN = re.compile(r"\w+")
 _BLANK_GAP = re.compile(f"{_BLANK}+")
 
 
-_FOLD_FIXES = (("i\u0307", "i"), ("ı", "i"), ("ſ", "s"), ("ς", "σ"))
-
-
 def _fold(text: str) -> str:
-    """Lower-case so that letters differing only in case compare equal, including i/I/ı/İ and s/ſ; the same
-    mapping as _fold_arrow (Python's lower() and Arrow's differ only where the fixes even them out)."""
-    text = text.lower()
-    for old, new in _FOLD_FIXES:
-        text = text.replace(old, new)
-    return text
+    """Letters that differ only in case compare equal (Python's lower(); 'Yılmaz' and 'Yilmaz' stay different)."""
+    return text.lower()
 
 
-def _fold_arrow(texts: pa.Array) -> pa.Array:
-    texts = pc.utf8_lower(texts)
-    for old, new in _FOLD_FIXES:
-        texts = pc.replace_substring(texts, old, new)
-    return texts
+def _arrow_variants(needle: str) -> tuple[str, ...]:
+    """Arrow's utf8_lower maps İ to 'i' and a final Σ to 'σ' where Python gives 'i̇' and 'ς': look for both."""
+    variants = {needle, needle.replace("i\u0307", "i"), needle.replace("ς", "σ")}
+    return tuple(sorted(variants))
 
 
 def _gap(separator: str) -> str:
@@ -388,7 +395,6 @@ def _gap(separator: str) -> str:
 
 @dataclass(frozen=True)
 class _KnownNames:
-    needles: frozenset[str]  # folded words: a text without any of them as a word cannot mention these names
     full_names: dict[str, tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]]  # first word -> (words, gaps)
     parts: dict[str, str]  # folded word -> the capital it must start with ('' when any case will do)
 
@@ -408,8 +414,10 @@ def _names_key(names: object) -> tuple:
 
 
 @lru_cache(maxsize=262_144)
-def _one_name(name: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]] | None, tuple[tuple[str, str], ...]]:
-    """One name -> (its words and gaps when it has two or more words, its (folded word, capital) parts)."""
+def _one_name(name: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]] | None, tuple[tuple[str, str], ...],
+                                  frozenset[str]]:
+    """One name -> (its words and gaps when it has two or more words; its (folded word, capital) parts; the
+    folded words of which every mention holds one, in the spellings Python's and Arrow's lower-casing give)."""
     words = list(_TOKEN.finditer(name))
     folded = tuple(_fold(w.group()) for w in words)
     full = None
@@ -420,7 +428,9 @@ def _one_name(name: str) -> tuple[tuple[tuple[str, ...], tuple[str, ...]] | None
         for w, fold in zip(words, folded)
         if len(w.group()) >= 2 and fold not in _TUSSEN_SET
     )
-    return full, parts
+    needle_words = [fold for fold, _ in parts] + ([folded[0]] if full is not None else [])
+    needles = frozenset(variant for word in needle_words for variant in _arrow_variants(word))
+    return full, parts, needles
 
 
 @lru_cache(maxsize=262_144)
@@ -433,7 +443,7 @@ def _known_names(names: tuple) -> _KnownNames | None:
     for name in names:
         if not isinstance(name, str):
             continue
-        full, name_parts = _one_name(name)
+        full, name_parts, _ = _one_name(name)
         if full is not None:
             full_names.setdefault(full[0][0], set()).add(full)
         for fold, capital in name_parts:
@@ -441,19 +451,47 @@ def _known_names(names: tuple) -> _KnownNames | None:
     if not full_names and not parts:
         return None
     ordered = {first: tuple(sorted(found, key=lambda f: -len(f[0]))) for first, found in full_names.items()}
-    return _KnownNames(frozenset(parts) | frozenset(full_names), ordered, parts)
+    return _KnownNames(ordered, parts)
 
 
-def _redact_names(text: str, known: _KnownNames | None) -> str:
+@lru_cache(maxsize=262_144)
+def _name_needles(names: tuple) -> tuple[str, ...]:
+    """Folded words of which every mention of these names holds one (first word of a full name, or a part)."""
+    needles: frozenset[str] = frozenset()
+    for name in names:
+        if isinstance(name, str):
+            needles = needles.union(_one_name(name)[2])
+    return tuple(sorted(needles))
+
+
+def _mentions_any(folded: str, needles: tuple[str, ...]) -> bool:
+    """Does the folded text hold one of the needles as a whole word? No regex: this runs per row."""
+    if not any(map(folded.__contains__, needles)):  # the common case, decided in C
+        return False
+    for needle in needles:
+        start = folded.find(needle)
+        while start != -1:
+            end = start + len(needle)
+            before = folded[start - 1] if start else " "
+            after = folded[end] if end < len(folded) else " "
+            if not (before.isalnum() or before == "_" or after.isalnum() or after == "_"):
+                return True
+            start = folded.find(needle, start + 1)
+    return False
+
+
+def _redact_names(text: str, names: tuple) -> str:
     """Replace the known names (and an '@' right before one) by '[naam]'; the longest full name wins."""
-    if known is None or known.needles.isdisjoint(_TOKEN.findall(_fold(text))):
+    needles = _name_needles(names)
+    if not needles or not _mentions_any(_fold(text), needles):
         return text
-    return _replace_known_names(text, known)
+    known = _known_names(names)
+    return text if known is None else _replace_known_names(text, known)
 
 
 def _replace_known_names(text: str, known: _KnownNames) -> str:
     words = list(_TOKEN.finditer(text))
-    folded = [_fold(w.group()) for w in words]
+    folded = [w.group().lower() for w in words]  # as _fold
     out, position, i = [], 0, 0
     while i < len(words):
         word = words[i]
@@ -503,7 +541,7 @@ def redact(text: str | None, names: Iterable[str] = ()) -> str | None:
     result = str(text)
     for step in _PASSES:
         result = step.pattern.sub(step.replacement, result)
-    return _redact_names(result, _known_names(_names_key(names)))
+    return _redact_names(result, _names_key(names))
 
 
 def _as_strings(texts: pd.Series, dtype: pd.StringDtype) -> pd.Series:
@@ -527,27 +565,34 @@ def _to_arrow(texts: pd.Series) -> pa.Array:
 
 def _redact_names_per_row(arrow: pa.Array, names_per_row: pd.Series) -> pa.Array:
     """Known names, row by row, kept cheap: each distinct name list is prepared once (a thread's posts share
-    one); the words of all texts are folded and split in Arrow; Python only checks each row's words against
-    its names, and matches word by word in the few rows that mention one."""
+    one), texts are lower-cased in Arrow, Python only looks for the row's few name words with str.find, and
+    the word-by-word matching runs only in the rows that mention one of them."""
     values = names_per_row.to_numpy(dtype=object)
     try:
         codes, uniques = pd.factorize(values)  # tuples, strings, None: one preparation per distinct value
-        known_of_unique = [_known_names(_names_key(u)) for u in uniques]
-        known_rows = [known_of_unique[c] if c >= 0 else None for c in codes.tolist()]
-    except TypeError:  # unhashable lists or arrays
-        known_rows = [_known_names(_names_key(v)) for v in values]
-    has_text = arrow.is_valid().to_numpy(zero_copy_only=False)
-    rows = [i for i, known in enumerate(known_rows) if known is not None and has_text[i]]
-    if not rows:
+    except TypeError:  # unhashable lists or arrays: one per row
+        codes, uniques = np.arange(len(values)), values
+    keys = [_names_key(u) for u in uniques]
+    needles = [_name_needles(key) for key in keys]
+    has_needles = np.array([bool(n) for n in needles] + [False], dtype=bool)  # last: code -1 (no names)
+    selected = has_needles[codes] & arrow.is_valid().to_numpy(zero_copy_only=False)
+    rows = np.flatnonzero(selected)
+    if rows.size == 0:
         return arrow
-    words = pc.replace_substring_regex(_fold_arrow(arrow.take(pa.array(rows))), r"[^\pL\pN_]+", " ")
-    hits = [row for row, text in zip(rows, words.to_pylist()) if not known_rows[row].needles.isdisjoint(text.split())]
+    lowered = pc.utf8_lower(arrow.take(pa.array(rows))).to_pylist()
+    row_codes = codes[rows].tolist()
+    hits = [
+        i
+        for i, (text, code) in enumerate(zip(lowered, row_codes))
+        if any(map(text.__contains__, needles[code])) and _mentions_any(text, needles[code])  # 1st test in C
+    ]
     if not hits:
         return arrow
-    current = arrow.take(pa.array(hits)).to_pylist()
-    redacted = [_replace_known_names(text, known_rows[row]) for text, row in zip(current, hits)]
+    hit_rows = rows[hits]
+    current = arrow.take(pa.array(hit_rows)).to_pylist()
+    redacted = [_redact_names(text, keys[row_codes[i]]) for text, i in zip(current, hits)]
     mask = np.zeros(len(arrow), dtype=bool)
-    mask[hits] = True
+    mask[hit_rows] = True
     return pc.replace_with_mask(arrow, pa.array(mask), pa.array(redacted, type=arrow.type))
 
 

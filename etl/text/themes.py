@@ -233,6 +233,11 @@ def _parse_word(word: str) -> tuple[str, str]:
     return STEM, literal
 
 
+EMPTY = None  # token info for a word that matters to nothing (the common case)
+# Token info tuple: (normalised word, theme hits, phrase elements it fits, sequences anchored on it,
+# tone (kind, polarity, multiplier) or None, is sentence punctuation).
+
+
 @dataclass
 class _Sequence:
     elements: list[tuple[int, int]]   # (element id, max words skipped before it)
@@ -375,9 +380,6 @@ class _Compiled:
         return (norm, themes, elements, anchored, tone_item, kind == tone_mod.BOUNDARY)
 
 
-EMPTY = None  # token info for a word that matters to nothing (the common case)
-# Token info tuple: (normalised word, theme hits, phrase elements it fits, sequences anchored on it,
-# tone (kind, polarity, multiplier) or None, is sentence punctuation).
 
 
 @lru_cache(maxsize=8)
@@ -430,19 +432,16 @@ class _Classifier:
                     has_polar = True
         if candidates:
             self._match_sequences(infos, present, candidates, hits)
-        if not hits:
-            tone_value = tone_mod.tone_label(tone_mod.score_items(tone_items)) if has_polar else 0
-            return "", "{}", tone_value
         prior = 0.0
         for theme in hits:
             if self.tone_prior[theme] < prior:
                 prior = self.tone_prior[theme]
-        if prior and tone_mod.is_official(cleaned, tokens):
-            prior = 0.0
         if prior or has_polar:
-            tone_value = tone_mod.tone_label(tone_mod.score_items(tone_items) + prior)
+            tone_value = tone_mod.post_tone(tone_items, prior, tone_mod.is_official(cleaned, tokens))
         else:
             tone_value = 0
+        if not hits:
+            return "", "{}", tone_value
         ordered = sorted(hits)
         key = tuple((t, tuple(dict.fromkeys(label for _, label in hits[t]))) for t in ordered)
         matched = self.json_cache.get(key)
@@ -587,12 +586,13 @@ def _start_methods() -> list[str]:
 
 
 def _classify_parallel(items: list, taxonomy: Taxonomy, processes: int) -> tuple[list[str], list[str], np.ndarray]:
-    """Chunks over a 'fork' pool: workers inherit the posts and the warm token cache, nothing is re-imported.
-    Where fork does not exist (Windows, macOS default) the caller stays in-process."""
+    """Chunks over a 'fork' pool: workers inherit the posts and the compiled tables (nothing is pickled or
+    re-imported, so a caller without an `if __name__ == "__main__"` guard is safe). Without fork (Windows)
+    classify_texts stays in-process. Pass processes=1 from a program that runs threads of its own."""
     import multiprocessing
 
     global _PARALLEL_INPUT
-    _classifier(taxonomy)  # build (and warm) the classifier once, before forking
+    _classifier(taxonomy)  # compile once, before forking, so that every worker inherits the tables
     bounds = [(i, min(i + PARALLEL_CHUNK_POSTS, len(items))) for i in range(0, len(items), PARALLEL_CHUNK_POSTS)]
     themes: list[str] = []
     matched: list[str] = []

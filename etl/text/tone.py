@@ -13,7 +13,10 @@ next polar word within two words (chained: "echt heel fijn" = fijn x 1.3 x 1.5, 
 "geen", "nooit") within three words before a polar word flips it: a positive word fully ("niet veilig" is as bad
 as "onveilig"), a negative word by half ("geen probleem" is mildly positive). Sentence punctuation closes both
 windows. An intensifier that is itself polar ("erg", "super") counts on its own when no polar word follows.
-The sum decides: >= POSITIVE_THRESHOLD is 1, <= NEGATIVE_THRESHOLD is -1, else 0.
+Emoji count as they are (never negated or boosted). classify_texts adds a theme prior (GROUP_TONE_PRIOR: an
+incident report is negative news even without judging words) except in official announcements, whose lexical
+score is also scaled down (OFFICIAL_TONE_SCALE). The sum decides: >= POSITIVE_THRESHOLD is 1,
+<= NEGATIVE_THRESHOLD is -1, else 0.
 
 Labelling convention the thresholds were tuned to (on the dev half of tests/data/labelled_posts_*.csv):
 reports of incidents, complaints, worry and warnings are negative; plain announcements, questions and
@@ -54,10 +57,12 @@ MIN_OWN_POLARITY_FOR_INTENSIFIER = 0.3
 GROUP_TONE_PRIOR = {"veiligheid": -0.35, "leefbaarheid": -0.2}
 THEME_TONE_PRIOR: dict[str, float] = {}   # per theme key, overrides the group prior
 # ... except in official announcements (politie, gemeente, corporatie), which report in a neutral register:
-# they start with the sender's name or address the reader with the formal "u"/"uw".
+# they start with the sender's name or address the reader with the formal "u"/"uw". There the prior is dropped
+# and the lexical score is scaled down ("Politie zoekt getuigen van de mishandeling" is a neutral call).
 OFFICIAL_PREFIXES = ("politie", "gemeente", "wijkagent", "brandweer", "woonstichting", "woningcorporatie",
                      "corporatie", "boa", "handhaving", "de politie", "de gemeente", "de recherche", "recherche")
 FORMAL_WORDS = frozenset({"u", "uw"})
+OFFICIAL_TONE_SCALE = 0.25
 
 
 class LexiconError(ValueError):
@@ -269,6 +274,14 @@ def is_official(cleaned_text: str, tokens: Iterable[str] = ()) -> bool:
     return cleaned_text.lstrip().startswith(OFFICIAL_PREFIXES) or not FORMAL_WORDS.isdisjoint(tokens)
 
 
+def post_tone(items: Sequence[tuple[int, int, float, float]], prior: float, official: bool) -> int:
+    """Tone of one post from its tone items, the theme prior and whether it is an official announcement."""
+    score = score_items(items)
+    if official:
+        score, prior = score * OFFICIAL_TONE_SCALE, 0.0
+    return tone_label(score + prior)
+
+
 def theme_tone_prior(key: str, group: str) -> float:
     return THEME_TONE_PRIOR.get(key, GROUP_TONE_PRIOR.get(group, 0.0))
 
@@ -286,15 +299,18 @@ def tone_label(score: float) -> int:
 
 
 def tone_of_text(text: object, lexicon: ToneLexicon | None = None) -> int:
-    """Tone of one post (the slow, readable path; classify_texts computes the same in its fused loop)."""
+    """Tone of one post from the lexicon alone (no theme prior). classify_texts computes tone in its fused
+    loop and adds the theme prior, so for incident posts without judging words the two can differ."""
     lexicon = lexicon or load_lexicon()
     known = lexicon.known_words()
     items = []
-    for position, token in enumerate(tokenize(clean_text(text))):
+    cleaned = clean_text(text)
+    tokens = tokenize(cleaned)
+    for position, token in enumerate(tokens):
         kind, polarity, multiplier = lexicon.lookup(normalize_token(token, known.__contains__))
         if kind != NONE:
             items.append((position, kind, polarity, multiplier))
-    return tone_label(score_items(items))
+    return post_tone(items, 0.0, is_official(cleaned, tokens))
 
 
 def tone_of_texts(texts: Iterable[object], lexicon: ToneLexicon | None = None) -> pd.Series:

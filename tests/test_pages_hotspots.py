@@ -1,0 +1,272 @@
+"""Hotspots page: the read-side module against figures computed independently from the demo warehouse (plain SQL on
+fct_incident_month / fct_post, statsmodels for Benjamini-Hochberg), and the page in AppTest (default and URL
+state, invalid URL values, flags with interval/p/q/method and the resident posts beside them, role beleid)."""
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.multitest import multipletests
+from streamlit.testing.v1 import AppTest
+
+from tests.hostile import leaked, non_post_texts, normalise, post_texts, rendered_texts
+from wijkbeeld import q_hotspots as qh
+from wijkbeeld import stats
+from wijkbeeld.db import Warehouse
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = str(ROOT / "pages" / "hotspots.py")
+AS_OF = date(2026, 9, 1)          # end of the default period (last 12 months) on the demo
+RECENT = ("2026-07-01", "2026-09-01")
+YEAR_EARLIER = ("2025-07-01", "2025-09-01")
+PARAMS = dict(gemeente="GM9999", recent_months=3, min_history_months=24, fdr_q=0.10, min_population=200)
+SECRETS = """
+[auth]
+redirect_uri = "http://localhost:8501/oauth2callback"
+cookie_secret = "test-cookie-secret-not-for-production"
+
+[wijkbeeld.roles]
+emails = { "b.beleid@gemeente.nl" = "beleid" }
+"""
+
+
+@pytest.fixture(scope="module")
+def wh(demo_warehouse) -> Warehouse:
+    return Warehouse(demo_warehouse)
+
+
+@pytest.fixture(scope="module")
+def con(demo_warehouse):
+    with duckdb.connect(str(demo_warehouse), read_only=True) as c:
+        yield c
+
+
+@pytest.fixture(scope="module")
+def wijk_table(wh) -> pd.DataFrame:
+    return qh.q_hotspots(wh, level="wijk", as_of=AS_OF, **PARAMS)
+
+
+def _monthly_from_facts(con, level: str) -> pd.DataFrame:
+    """Monthly series straight from fct_incident_month (not the marts): per crime group and the crime total,
+    NULL when any crime code of that month is withheld."""
+    return con.execute("""
+        WITH f AS (SELECT f.area_code, f.month, c.crime_group, f.incident_count
+                   FROM fct_incident_month f JOIN dim_crime_type c USING (crime_code) WHERE f.level = ?)
+        SELECT area_code, crime_group AS "group", month,
+               CASE WHEN bool_and(incident_count IS NOT NULL) THEN sum(incident_count) END AS count
+        FROM f GROUP BY ALL
+        UNION ALL
+        SELECT area_code, 'totaal', month,
+               CASE WHEN bool_and(incident_count IS NOT NULL) THEN sum(incident_count) END
+        FROM f WHERE crime_group <> 'overlast' GROUP BY ALL""", [level]).df()
+
+
+@pytest.fixture
+def downloaded(monkeypatch) -> list[pd.DataFrame]:
+    """Every frame a run hands to ui.downloads: the content of its CSV and Excel files, however the bytes are made."""
+    import wijkbeeld.ui as ui
+
+    frames: list[pd.DataFrame] = []
+    original = ui.downloads
+
+    def record(state, frame, name):
+        frames.append(frame)
+        return original(state, frame, name)
+
+    monkeypatch.setattr(ui, "downloads", record)
+    return frames
+
+
+def _download_texts(frames: list[pd.DataFrame]) -> list[str]:
+    return [str(v) for f in frames for v in [*f.columns, *f.to_numpy(dtype=object).ravel()]]
+
+
+def _run(params: dict | None = None, user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(SCRIPT, default_timeout=90)
+    if user:
+        at.user = user
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _frame(at: AppTest, column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+# ------------------------------------------------------------------------------------------ read-side module
+
+def test_rates_and_year_earlier_counts_match_plain_sql(wijk_table, con):
+    expected = con.execute("""
+        WITH inc AS (
+            SELECT f.area_code, sum(f.incident_count) FILTER (WHERE f.month BETWEEN ? AND ?) AS recent,
+                   sum(f.incident_count) FILTER (WHERE f.month BETWEEN ? AND ?) AS previous
+            FROM fct_incident_month f JOIN dim_crime_type c USING (crime_code)
+            WHERE f.level = 'wijk' AND c.crime_group <> 'overlast' GROUP BY 1
+        ), py AS (  -- person-years over the three recent months, each month with its own year's population
+            SELECT area_code, sum(population) / 12.0 AS py_expected FROM fct_population p
+            JOIN (SELECT UNNEST([DATE '2026-07-01', DATE '2026-08-01', DATE '2026-09-01']) AS m) ON p.year = year(m)
+            GROUP BY 1)
+        SELECT inc.*, py.py_expected FROM inc JOIN py USING (area_code)""", [*RECENT, *YEAR_EARLIER]).df()
+    shown = wijk_table[wijk_table["group"] == qh.GROUP_TOTAL].merge(expected, on="area_code")
+    assert len(shown) == 9
+    assert (shown["incidents_recent"].astype(int) == shown["recent"].astype(int)).all()
+    assert (shown["previous_count"].astype(int) == shown["previous"].astype(int)).all()
+    np.testing.assert_allclose(shown["rate"].astype(float), shown["recent"] / shown["py_expected"] * 1000, rtol=1e-9)
+    # Exact Poisson bounds around the rate, as statsmodels computes them for a count.
+    from statsmodels.stats.rates import confint_poisson
+    low, high = confint_poisson(shown["recent"].to_numpy(), shown["py_expected"].to_numpy() / 1000, method="exact-c")
+    np.testing.assert_allclose(shown["rate_lower"].astype(float), low, rtol=1e-6)
+    np.testing.assert_allclose(shown["rate_upper"].astype(float), high, rtol=1e-6)
+    had_some = shown["previous"] > 0
+    change = (shown["recent"] / shown["previous"] - 1) * 100
+    np.testing.assert_allclose(shown.loc[had_some, "yoy_change_pct"].astype(float), change[had_some], rtol=1e-9)
+    assert shown.loc[~had_some, "yoy_change_pct"].isna().all()  # a rise from 0 has no percentage: unknown
+
+
+def test_hotspot_test_matches_an_independent_run_and_bh_over_every_series(wijk_table, con):
+    independent = stats.hotspots(_monthly_from_facts(con, "wijk"), recent_months=3, min_history_months=24, q=0.10,
+                                 as_of=AS_OF)
+    merged = wijk_table.merge(independent, on=["area_code", "group"], suffixes=("", "_ind"))
+    assert len(merged) == len(wijk_table) == len(independent)
+    tested = merged["p_value"].notna()
+    assert tested.sum() > 40
+    np.testing.assert_allclose(merged.loc[tested, "p_value"].astype(float), merged.loc[tested, "p_value_ind"].astype(float))
+    np.testing.assert_allclose(merged.loc[tested, "expected"].astype(float), merged.loc[tested, "expected_ind"].astype(float))
+    # Benjamini-Hochberg over every tested series of the level (all groups and the total): one family.
+    q_bh = multipletests(merged.loc[tested, "p_value"].astype(float), method="fdr_bh")[1]
+    np.testing.assert_allclose(merged.loc[tested, "q_value"].astype(float), q_bh, rtol=1e-9)
+    np.testing.assert_allclose(merged.loc[tested, "rise_pct"].astype(float),
+                               (merged.loc[tested, "observed"].astype(float) / merged.loc[tested, "expected"].astype(float) - 1) * 100)
+    assert (merged.loc[tested, "flagged"].astype(bool) == (merged.loc[tested, "q_value"].astype(float) <= 0.10)).all()
+    # Untested series say why and carry no p, q or flag.
+    assert merged.loc[~tested, "test_reason"].notna().all()
+    assert merged.loc[~tested, "flagged"].isna().all()
+
+
+def test_withheld_month_leaves_rate_unknown_and_short_history_is_not_tested(wh):
+    # Demo: WK999906 has a withheld geweld count in feb 2025; in jan-mrt 2025 there are only 15 months of history.
+    table = qh.q_hotspots(wh, level="wijk", as_of=date(2025, 3, 1), **PARAMS)
+    row = table[(table["area_code"] == "WK999906") & (table["group"] == "geweld")].iloc[0]
+    assert pd.isna(row["incidents_recent"]) and pd.isna(row["rate"])
+    assert row["rate_reason"] == "deels afgeschermd door de bron"
+    total = table[(table["area_code"] == "WK999906") & (table["group"] == qh.GROUP_TOTAL)].iloc[0]
+    assert pd.isna(total["rate"])  # the total includes the withheld part
+    assert table["p_value"].isna().all()
+    assert table["test_reason"].str.startswith("minder dan 24 maanden geschiedenis (1").all()
+
+
+def test_resident_posts_on_the_matching_themes_match_plain_sql(wijk_table, con):
+    expected = con.execute("""
+        WITH themes AS (SELECT DISTINCT theme FROM dim_crime_type WHERE theme IS NOT NULL AND crime_group <> 'overlast')
+        SELECT b.wijk_code,
+               count(DISTINCT p.post_id) FILTER (WHERE p.month BETWEEN ? AND ?) AS recent,
+               count(DISTINCT p.post_id) FILTER (WHERE p.month BETWEEN ? AND ?) AS previous
+        FROM fct_post p JOIN fct_post_theme t USING (post_id) JOIN bridge_page_wijk b USING (page_id)
+        WHERE p.author_type = 'bewoner' AND t.theme IN (SELECT theme FROM themes)
+        GROUP BY 1""", [*RECENT, *YEAR_EARLIER]).df().set_index("wijk_code")
+    total = wijk_table[wijk_table["group"] == qh.GROUP_TOTAL].set_index("area_code")
+    for code in ["WK999900", "WK999901", "WK999902", "WK999904"]:  # pages live in both windows
+        assert total.loc[code, "posts_recent"] == expected.loc[code, "recent"]
+        assert total.loc[code, "posts_previous"] == expected.loc[code, "previous"]
+        assert pd.isna(total.loc[code, "posts_reason"])
+    # Bloemhof's page started 1 september 2025: the year-earlier window is incomplete, so unknown, not a count.
+    assert total.loc["WK999905", "posts_recent"] == expected.loc["WK999905", "recent"]
+    assert pd.isna(total.loc["WK999905", "posts_previous"])
+    assert total.loc["WK999905", "posts_reason"] == "jaar eerder: pagina startte tijdens deze maanden"
+    for code in ["WK999903", "WK999906", "WK999907", "WK999908"]:
+        assert pd.isna(total.loc[code, "posts_recent"]) and total.loc[code, "posts_reason"] == qh.REASON_NO_PAGE
+
+
+def test_buurt_map_frame_follows_the_table_and_flags(wh):
+    table = qh.q_hotspots(wh, level="buurt", as_of=AS_OF, **{**PARAMS, "fdr_q": 1.0})
+    shapes = qh.q_shapes(wh, gemeente="GM9999", level="buurt")
+    frame = qh.map_frame(table, shapes, group="vermogen", colour_by="rise")
+    assert len(frame) == 29 and frame["geometry_geojson"].notna().all()
+    chosen = table[table["group"] == "vermogen"].set_index("area_code")
+    np.testing.assert_allclose(frame.set_index("area_code")["value"].astype(float),
+                               chosen.loc[frame["area_code"], "rise_pct"].astype(float))
+    assert set(frame.loc[frame["flagged"], "area_code"]) == set(chosen.index[chosen["flagged"].fillna(False).astype(bool)])
+    # Small buurten keep their flag but get no rank.
+    small = table[table["small_area"].fillna(False).astype(bool)]
+    assert small["flagged"].fillna(False).astype(bool).any() and small["rank"].isna().all()
+    ranked = table[table["rank"].notna()]
+    assert (~ranked["small_area"].astype(bool)).all() and ranked["flagged"].astype(bool).all()
+
+
+# ------------------------------------------------------------------------------------------ the page
+
+def test_page_shows_the_independent_figures_and_keeps_its_url_state(warehouse_env, con):
+    at = _run({"niveau": "wijk", "groep": "totaal", "kleur": "rise"})
+    assert at.radio(key="hotspots_level").value == "wijk"
+    assert at.selectbox(key="hotspots_group").value == "totaal"
+    assert at.radio(key="hotspots_colour").value == "rise"
+    assert at.query_params["niveau"] in ("wijk", ["wijk"]) and at.query_params["kleur"] in ("rise", ["rise"])
+    shown = _frame(at, "Incidenten recent").set_index("Code")
+    expected = con.execute("""
+        SELECT f.area_code, sum(f.incident_count) AS recent, any_value(p.population) AS population
+        FROM fct_incident_month f JOIN dim_crime_type c USING (crime_code)
+        JOIN fct_population p ON p.area_code = f.area_code AND p.year = 2026
+        WHERE f.level = 'wijk' AND c.crime_group <> 'overlast' AND f.month BETWEEN ? AND ? GROUP BY 1""",
+                           list(RECENT)).df().set_index("area_code")
+    assert len(shown) == 9
+    for code, row in expected.iterrows():
+        assert shown.loc[code, "Incidenten recent"] == row["recent"]
+        # Same population all three months (2026): the rate per year is recent * 4 / population * 1000.
+        assert shown.loc[code, "Per 1.000 inwoners per jaar"] == pytest.approx(round(row["recent"] * 4 / row["population"] * 1000, 1))
+    texts = " ".join(str(m.value) for m in at.markdown) + " ".join(str(c.value) for c in at.caption)
+    assert "jul 2026 t/m sep 2026" in texts and "Bron:" in texts
+    (fmap,) = at.get("component_instance")  # the folium wijk map, every wijk on it
+    assert all(code in fmap.proto.json_args for code in expected.index)
+
+
+def test_invalid_url_values_warn_and_fall_back(warehouse_env):
+    at = _run({"niveau": "land", "groep": "<script>alert(1)</script>", "kleur": "rood"})
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Niveau 'land' bestaat niet" in warnings and "Kleur 'rood' bestaat niet" in warnings
+    assert "Soort misdrijf" in warnings
+    assert at.radio(key="hotspots_level").value == "buurt"
+    assert at.selectbox(key="hotspots_group").value == qh.GROUP_TOTAL
+
+
+def test_flags_show_rise_interval_p_q_method_and_resident_posts(warehouse_env, monkeypatch, wh):
+    monkeypatch.setenv("WIJKBEELD_FDR_Q", "1.0")  # every tested series is flagged: exercises the flag view
+    at = _run({"niveau": "buurt", "groep": "vermogen"})
+    table = qh.q_hotspots(wh, level="buurt", as_of=AS_OF, **{**PARAMS, "fdr_q": 1.0})
+    metrics = {m.label: m.value for m in at.metric}
+    assert int(metrics["Opvallende stijging"]) == int(table["flagged"].fillna(False).sum()) == int(metrics["Getoetste reeksen"])
+    flags = [line for m in at.markdown for line in normalise(m.value).split("- ") if "95%-interval" in line]
+    assert len(flags) == int(metrics["Opvallende stijging"])
+    joined = "\n".join(flags)
+    assert "p = " in joined and "q = " in joined and "methode Poisson" in joined
+    assert "niet gerangschikt: minder dan de drempel aan inwoners" in joined  # the two tiny buurten
+    assert "geen wijkpagina" in joined and "Bewoners op de wijkpagina over" in joined
+    # The figures in one flag sentence are the module's.
+    row = table[(table["area_code"] == "BU99990400") & (table["group"] == "vermogen")].iloc[0]
+    sentence = next(f for f in flags if "De Weiden Noord" in f and "Vermogensmisdrijven" in f)
+    assert f"{qh.nl_signed_pct(row['rise_pct'])} (95%-interval {qh.nl_signed_pct(row['rise_lower'])}" in sentence
+    assert f"{int(row['posts_recent'])} berichten en reacties" in sentence
+    # The map outlines the flagged buurten and says so in their tooltip.
+    (fmap,) = at.get("component_instance")
+    assert fmap.proto.json_args.count("opvallende stijging") >= int(table.loc[table["group"] == "vermogen", "flagged"].fillna(False).sum())
+    shown = _frame(at, "Opvallende stijging")
+    assert set(shown["Opvallende stijging"]) <= {"ja"} | {f"niet getoetst: {r}" for r in table["test_reason"].dropna()}
+
+
+def test_role_beleid_sees_no_post_text(warehouse_env, tmp_path, monkeypatch, downloaded):
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text(SECRETS, encoding="utf-8")
+    monkeypatch.setenv("WIJKBEELD_SECRETS", str(secrets))
+    monkeypatch.setenv("WIJKBEELD_FDR_Q", "1.0")  # with flags, so the resident-post lines are on screen too
+    at = _run({"niveau": "wijk"}, user={"is_logged_in": True, "email": "b.beleid@gemeente.nl"})
+    assert not at.error
+    assert downloaded, "the page hands out its tables"
+    texts = rendered_texts(at) + _download_texts(downloaded)
+    assert any("Bewoners op de wijkpagina" in text for text in texts)
+    assert leaked(post_texts(warehouse_env), texts, allowed=non_post_texts(warehouse_env)) == []
