@@ -99,15 +99,19 @@ def _warehouse_counts(warehouse: Path) -> list[tuple[str, float, str]]:
 
 
 def choose_gemeenten(warehouse: Path) -> dict[str, str]:
-    """The gemeente of median population (a typical one) and the largest one, by the latest population."""
+    """A typical gemeente (median population) and the largest: the most buurten (what the maps and the per-area
+    queries grow with), then the most inhabitants."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         frame = con.execute("""
-            SELECT g.gemeente_code, p.population FROM dim_gemeente g
+            SELECT g.gemeente_code, any_value(p.population) AS population, count(b.buurt_code) AS buurten
+            FROM dim_gemeente g
             JOIN fct_population p ON p.area_code = g.gemeente_code
-            WHERE p.year = (SELECT max(year) FROM fct_population WHERE NOT imputed)
-            ORDER BY p.population, g.gemeente_code""").df()
-    return {"median": str(frame["gemeente_code"].iloc[len(frame) // 2]),
-            "largest": str(frame["gemeente_code"].iloc[-1])}
+             AND p.year = (SELECT max(year) FROM fct_population WHERE NOT imputed)
+            LEFT JOIN dim_buurt b ON b.gemeente_code = g.gemeente_code
+            GROUP BY g.gemeente_code""").df()
+    by_population = frame.sort_values(["population", "gemeente_code"], kind="stable")
+    largest = frame.sort_values(["buurten", "population", "gemeente_code"], kind="stable").iloc[-1]
+    return {"median": str(by_population["gemeente_code"].iloc[len(frame) // 2]), "largest": str(largest["gemeente_code"])}
 
 
 def _clear_caches() -> None:

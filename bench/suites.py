@@ -78,7 +78,14 @@ def _plugin(module: str, label: str, mapping: list[tuple[str, str, str, float | 
         except ModuleNotFoundError:
             return [_row(f"{label}: module {module} ontbreekt", None, "")]
         result = mod.bench()
-        return [_row(name, result.get(key), unit, target, lib) for key, name, unit, target, lib in mapping]
+
+        def pick(key: str):
+            value = result
+            for part in key.split("."):  # nested figures: "section.figure"
+                value = value.get(part) if isinstance(value, dict) else None
+            return value
+
+        return [_row(name, pick(key), unit, target, lib) for key, name, unit, target, lib in mapping]
     return run
 
 
@@ -86,14 +93,20 @@ SUITES = {
     "build": demo_build,
     "pages": pages_warm,
     "posts": _plugin("etl.readers.bench_posts", "berichten inlezen", [
-        ("records_per_s", "Graph API inlezen (1.000.000 records)", "rec/s", 50_000, False),
-        ("peak_mb", "Graph API inlezen: piekgeheugen", "MB", 1_500, True)]),
+        ("records_per_s", "Graph API inlezen (1.000.000 records)", "rec/s", 100_000, False),
+        ("records_per_cpu_s", "Graph API inlezen, per CPU-seconde", "rec/s", 100_000, False)]),
+    "pipeline": _plugin("bench.pipeline", "berichtenpijplijn", [
+        ("records_per_s", "inlezen+redactie+pseudoniem+laden (1.000.000)", "rec/s", 50_000, False),
+        ("records_per_cpu_s", "idem, per CPU-seconde (één kern)", "rec/s", 50_000, False),
+        ("peak_rss_mb", "idem: piekgeheugen", "MB", 1_500, True)]),
     "redact": _plugin("etl.text.bench_redact", "redactie", [
         ("redact_per_s", "redactie (1.000.000 berichten)", "ber/s", 200_000, False),
         ("pseudonymise_per_s", "pseudoniemen (1.000.000 auteurs)", "rec/s", 200_000, False)]),
     "themes": _plugin("etl.text.bench_themes", "thema's", [
-        ("posts_per_s", "thema's + toon (1.000.000 berichten)", "ber/s", 50_000, False)]),
+        ("posts_per_s", "thema's + toon (1.000.000 berichten, 2 kernen)", "ber/s", 50_000, False),
+        ("posts_per_cpu_s", "thema's + toon, per CPU-seconde", "ber/s", 25_000, False)]),
     "sources": _plugin("etl.readers.bench_sources", "bronnen", [
-        ("national_buurten_s", "landelijke buurtgrenzen 2014 inlezen + vereenvoudigen", "s", 10, True),
-        ("police_10y_s", "47022NED 10 jaar, gemeente van 100.000 inwoners", "s", 5, True)]),
+        ("boundaries_buurt_2014.read_and_simplify_s", "landelijke buurtgrenzen 2014 inlezen + vereenvoudigen", "s", 10, True),
+        ("police_47022NED_10y_gemeente_100k.seconds", "47022NED 10 jaar, gemeente van 100.000 inwoners", "s", 5, True),
+        ("police_47022NED_10y_gemeente_100k.cpu_s", "idem, CPU-seconden", "s", 5, True)]),
 }

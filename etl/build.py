@@ -420,6 +420,7 @@ def load_dimensions(con, settings: Settings) -> None:
 CARRIED_AGGREGATES = {
     "mart_wijk_post_month": ("wijk_code", "month"),
     "mart_wijk_theme_month": ("wijk_code", "month", "theme"),
+    "mart_wijk_crime_theme_posts_month": ("wijk_code", "month", "crime_group"),
 }
 
 

@@ -91,7 +91,7 @@ CHARACTER_FACTOR = {
     "bedrijven": {"2.5.1 ": 25.0, "1.2.1 ": 6.0, "2.2.1 ": 4.0},
 }
 # Genuine local surges in the last three months: (wijk index, buurt index or None for all, crime code, factor).
-SURGES = [(4, None, "1.1.1 ", 2.2), (0, 1, "1.2.3 ", 2.0), (5, 0, "2.2.1 ", 2.5)]
+SURGES = [(4, None, "1.1.1 ", 6.0), (0, 1, "1.2.3 ", 3.0), (5, None, "2.2.1 ", 4.0)]
 # Cells the source withheld (NULL): (wijk index, buurt index, crime code, month).
 WITHHELD = [(6, 2, "1.4.5 ", date(2025, 2, 1)), (7, 0, "1.1.2 ", date(2024, 7, 1))]
 

@@ -16,16 +16,19 @@ Quirks of the quantised 2014 files, handled here rather than hidden:
   wijk and the gemeente but is never published as a buurt.
 
 The size trade-off (see INCIDENT_PLAN): CBS's 47022NED holds every SoortMisdrijf code for every region and
-month: 10 years x 12 months x (403 + 2,738 + 11,691 regions) x 59 codes is about 105 million rows, far beyond a
-5-minute build on 2 cores (the OData reader holds about 300 bytes per row while parsing). Counts are simulated
-for every buurt, code and month (so wijk and gemeente rows are true sums of their buurten, as published), but
-only this is written:
-- gemeente rows: all 58 codes plus the total, all 120 months (the complete ten-year national series);
-- wijk rows: all 58 codes plus the total, the last 36 months (what the dashboard's periods and comparisons use);
-- buurt rows: the 20 codes of the small demo (the common, locally visible kinds: burglary, theft, violence,
-  vandalism, nuisance, ...) plus the total, the last 27 months (24 months of history + 3 recent months: the
-  hotspot window). Buurt rows therefore do not add up to their wijk: the codes not published per buurt are
-  missing at that level, never zero.
+month: 10 years x 12 months x (403 + 2,742 + 11,691 regions) x 59 codes is about 105 million rows (FULL_PLAN),
+far beyond a 5-minute build in 6 GB on 2 cores: the build holds about 480 bytes per incident row at its peak
+(OData reader, frames, concat) and spends about 7 us of CPU per row. Counts are simulated for every unit, code
+and month of the ten years (so wijk and gemeente rows are true sums of their buurten, as published, and the
+simulation is the same whatever is written), but only this is written, about 6.7 million rows:
+- gemeente and wijk rows: all 58 codes plus the total, the last 24 months (a 12-month period and the 12 months
+  before it: what Overzicht compares; 'alle misdrijven' per wijk is complete);
+- buurt rows: 6 common, locally visible codes (woninginbraak, diefstal uit/vanaf motorvoertuigen, fietsdiefstal,
+  mishandeling, drugs-/drankoverlast, vernieling) plus the total, the last 27 months (24 months of history and
+  3 recent months: the hotspot window). Buurt rows therefore do not add up to their wijk: the codes not
+  published per buurt are missing at that level, never zero.
+Ten years are simulated but not written; `generate_national(plan=FULL_PLAN)` writes them all (a machine with
+~50 GB and a long build).
 """
 from __future__ import annotations
 
@@ -78,7 +81,6 @@ SURVEY_WIJK_SHARE = 0.4  # share of gemeenten that ordered a Veiligheidsmonitor 
 SURVEY_MIN_POPULATION = 1_000  # smaller wijken: too few respondents, published as empty
 
 ALL_CODES: tuple[str, ...] = tuple(SOORT_MISDRIJF)
-DEMO_CODES: tuple[str, ...] = tuple(code.strip() for code, *_ in demo.CRIME_TYPES[1:])
 
 
 @dataclass(frozen=True)
@@ -87,11 +89,13 @@ class LevelPlan:
     months: int             # the last `months` months of the window
 
 
+BUURT_CODES: tuple[str, ...] = ("1.1.1", "1.2.1", "1.2.3", "1.4.5", "2.1.1", "2.2.1")
 INCIDENT_PLAN: dict[str, LevelPlan] = {
-    "gemeente": LevelPlan(ALL_CODES, 120),
-    "wijk": LevelPlan(ALL_CODES, 36),
-    "buurt": LevelPlan(DEMO_CODES, 27),
+    "gemeente": LevelPlan(ALL_CODES, 24),
+    "wijk": LevelPlan(ALL_CODES, 24),
+    "buurt": LevelPlan(BUURT_CODES, 27),
 }
+FULL_PLAN: dict[str, LevelPlan] = {level: LevelPlan(ALL_CODES, 120) for level in ("gemeente", "wijk", "buurt")}
 
 # Yearly registrations per 1,000 inhabitants, peak month, seasonal amplitude and yearly trend per code. The
 # demo's 20 codes keep the demo's rates; the rest are rarer kinds (environment, trafficking, ...).
@@ -308,7 +312,8 @@ class Incidents:
     months: pd.DatetimeIndex
 
 
-def simulate_incidents(units: Units, n_gemeenten: int, rng: np.random.Generator) -> Incidents:
+def simulate_incidents(units: Units, n_gemeenten: int, rng: np.random.Generator,
+                       plan: dict[str, LevelPlan] = INCIDENT_PLAN) -> Incidents:
     """Poisson counts for every unit, code and month; wijk and gemeente counts are sums of their units, a sum
     is withheld when a part is. Totals (0.0.0) are the sum over all codes."""
     months = months_of_window()
@@ -324,7 +329,7 @@ def simulate_incidents(units: Units, n_gemeenten: int, rng: np.random.Generator)
     urban = (np.maximum(gem_pop, 1_000) / 50_000) ** 0.15 * rng.lognormal(0, 0.15, n_gemeenten)
     unit_factor = urban[wijk_gem[units.wijk_index]]
     # Withheld cells: among buurt cells that are published (code and month in the buurt plan).
-    plan_b = INCIDENT_PLAN["buurt"]
+    plan_b = plan["buurt"]
     buurt_units = np.flatnonzero(units.is_buurt)
     withheld: dict[str, list[tuple[int, int]]] = {}
     if len(buurt_units) and WITHHELD_CELLS:
@@ -351,22 +356,23 @@ def simulate_incidents(units: Units, n_gemeenten: int, rng: np.random.Generator)
             null[u, m] = True
         total_units += counts
         total_null |= null
-        _store(by_level, code, counts, null, units)
-    _store(by_level, TOTAL_CODE, total_units, total_null, units)
+        _store(by_level, code, counts, null, units, plan)
+    _store(by_level, TOTAL_CODE, total_units, total_null, units, plan)
     return Incidents(by_level, months)
 
 
-def _store(by_level: dict, code: str, counts: np.ndarray, null: np.ndarray, units: Units) -> None:
+def _store(by_level: dict, code: str, counts: np.ndarray, null: np.ndarray, units: Units,
+           plan: dict[str, LevelPlan]) -> None:
     wijk_counts = units.to_wijk @ counts
     wijk_null = (units.to_wijk @ null.astype(np.int64)) > 0
     gem_counts = units.to_gemeente @ wijk_counts
     gem_null = (units.to_gemeente @ wijk_null.astype(np.int64)) > 0
     for level, values, nulls in (("buurt", counts[units.is_buurt], null[units.is_buurt]),
                                  ("wijk", wijk_counts, wijk_null), ("gemeente", gem_counts, gem_null)):
-        plan = INCIDENT_PLAN[level]
-        if code == TOTAL_CODE or code in plan.codes:
-            kept = np.asarray(values[:, -plan.months:], dtype=np.int64)
-            by_level[level][code] = np.where(nulls[:, -plan.months:], -1, kept)
+        published = plan[level]
+        if code == TOTAL_CODE or code in published.codes:
+            kept = np.asarray(values[:, -published.months:], dtype=np.int64)
+            by_level[level][code] = np.where(nulls[:, -published.months:], -1, kept)
 
 
 # ---------------------------------------------------------------------------------------------- writers
@@ -538,7 +544,7 @@ def write_police(out: Path, country: Country, incidents: Incidents) -> dict[str,
     demo._write_json(folder / "Perioden.json", demo._odata(table_id, "Perioden", [
         {"Key": k, "Title": f"{m.year} {demo_posts_month(m.month)}", "Description": None, "Status": "Definitief"}
         for k, m in zip(period_keys, incidents.months)]))
-    rows_by_level = {level: sum(a.size for a in incidents.by_level[level].values()) for level in INCIDENT_PLAN}
+    rows_by_level = {level: sum(a.size for a in incidents.by_level[level].values()) for level in incidents.by_level}
     table = _PagedTable(folder, table_id, sum(rows_by_level.values()))
     first = 0
     for code in codes:
@@ -886,11 +892,13 @@ def write_sources(out: Path, post_files: list[tuple[str, str]]) -> None:
 # ---------------------------------------------------------------------------------------------- entry point
 
 def generate_national(out: Path, *, gemeenten: int | Sequence[str] | None = None, post_records: int = POST_RECORDS,
-                      boundaries_dir: Path | None = REAL_BOUNDARIES, seed: int = SEED) -> dict:
+                      boundaries_dir: Path | None = REAL_BOUNDARIES, seed: int = SEED,
+                      plan: dict[str, LevelPlan] = INCIDENT_PLAN) -> dict:
     """Write the national demo into `out` (replacing an earlier one there); returns counts for the CLI.
 
     `gemeenten` limits the country (n gemeenten spread over the code range, or a list of codes) and
-    `post_records` the number of posts + comments, for fast tests. `boundaries_dir=None` (or a folder without
+    `post_records` the number of posts + comments, for fast tests; `plan` says which codes and months are
+    written per level. `boundaries_dir=None` (or a folder without
     the 2014 files) uses generated rectangles in the 2014 numbers instead of the real division."""
     out = Path(out)
     rng = np.random.default_rng(seed)
@@ -904,7 +912,7 @@ def generate_national(out: Path, *, gemeenten: int | Sequence[str] | None = None
     units = build_units(country, rng)
     shapes = write_boundaries(out, country)
     population_rows = write_population(out, country, units)
-    incidents = simulate_incidents(units, len(country.gemeenten), rng)
+    incidents = simulate_incidents(units, len(country.gemeenten), rng, plan)
     police = write_police(out, country, incidents)
     survey_rows = write_survey(out, country, units, incidents, rng)
     pages, accounts = choose_pages(country, units, rng)

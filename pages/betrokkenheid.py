@@ -45,7 +45,7 @@ source_caption(state, qe.SOURCE_ENGAGEMENT,
                "bewoners: verschillende bewoners die schreven (geteld, nooit getoond), gedeeld door de gemiddelde "
                "bevolking over die maanden. Een pagina voor meer wijken telt voor elke wijk." + reason_text + lower_text)
 downloads(state, shown, f"betrokkenheid_{level}")
-st.info(qe.FOLLOWERS_NOTE, icon="ℹ️")
+st.info(qe.FOLLOWERS_NOTE, icon=":material/info:")
 
 # --- Monthly activity ----------------------------------------------------------------------------------------
 st.subheader(t("Activiteit per maand"))

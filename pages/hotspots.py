@@ -46,24 +46,28 @@ if table.empty:
     st.warning("Er zijn geen politiecijfers per maand voor deze gemeente en dit niveau.")
     st.stop()
 
-window = qh.month_span(table["window_start"].iloc[0], table["window_end"].iloc[0])
-previous = qh.month_span(qh.months_back(table["window_start"].iloc[0], 12), qh.months_back(table["window_end"].iloc[0], 12))
+start, end = table["window_start"].iloc[0], table["window_end"].iloc[0]
+window = qh.month_span(start, end)
+previous = qh.month_span(qh.months_back(start, 12), qh.months_back(end, 12))
 q_text = qh.nl_number(settings.fdr_q, 2)
 area_word = "buurten" if level == "buurt" else "wijken"
-st.markdown(f"De laatste {recent} maanden van de gekozen periode (**{window}**) per {qh.LEVELS[level].lower()} en soort "
-            f"misdrijf, vergeleken met dezelfde maanden een jaar eerder ({previous}) en met wat het eigen "
+st.markdown(f"De laatste {recent} maanden van de gekozen periode (**{window}**) per {qh.LEVELS[level].lower()} "
+            f"en soort misdrijf, vergeleken met dezelfde maanden een jaar eerder ({previous}) en met wat het eigen "
             "seizoenspatroon van het gebied voorspelt.")
 
 # --- Flags (every crime group: the Benjamini-Hochberg family is everything the page shows) ---
 st.subheader(t("Opvallende stijgingen"))
 counts = qh.summary_counts(table)
 m1, m2, m3 = st.columns(3)
-m1.metric("Getoetste reeksen", counts["tested"], help=f"{area_word.capitalize()} × soorten misdrijf met genoeg geschiedenis.")
+m1.metric("Getoetste reeksen", counts["tested"],
+          help=f"{area_word.capitalize()} × soorten misdrijf met genoeg geschiedenis.")
 m2.metric("Opvallende stijging", counts["flagged"], help=f"q-waarde ≤ {q_text} na Benjamini-Hochberg.")
 m3.metric("Niet getoetst", counts["untested"], help="De reden staat in de tabel (kolom 'Opvallende stijging').")
-sentences = qh.flag_sentences(table, recent)
+sentences = qh.flag_sentences(table)
 if sentences:
-    st.markdown("\n".join("- " + escape_markdown(sentence) for sentence in sentences))
+    # Area names go through st.text (no Markdown at all), so a name can never become a link, not even a bare
+    # http:// one, which Markdown would auto-link despite escaping.
+    st.text("\n".join("• " + sentence for sentence in sentences))
 else:
     st.info(f"Geen enkele {qh.LEVELS[level].lower()} had in {window} een stijging die na correctie voor het aantal "
             f"tegelijk getoetste {area_word} en soorten (Benjamini-Hochberg, q ≤ {q_text}) nog opvalt. "
@@ -108,19 +112,18 @@ with right:
     st.markdown(f"- {len(chosen) - len(known)} zonder cijfer per 1.000 inwoners (reden in de tabel)")
     small = chosen.loc[chosen["small_area"].fillna(False).astype(bool), "area_name"].tolist()
     if small:
-        st.caption(f"Klein (minder dan {settings.min_population_for_ranking} inwoners, niet gerangschikt): "
-                   + ", ".join(escape_markdown(s) for s in small))
+        st.text(f"Klein (minder dan {settings.min_population_for_ranking} inwoners, niet gerangschikt): "
+                + ", ".join(small))
     untested = chosen[chosen["p_value"].isna()]
     if len(untested):
-        st.caption("Niet getoetst: " + "; ".join(
-            f"{escape_markdown(n)} ({escape_markdown(r)})" for n, r in zip(untested["area_name"], untested["test_reason"])))
+        st.text("Niet getoetst: " + "; ".join(f"{n} ({r})" for n, r in zip(untested["area_name"], untested["test_reason"])))
 
 # --- Table for the chosen group, and all groups ---
 st.subheader(f"{t('Tabel')}: {t(qh.group_label(group))}")
 shown = qh.display_table(chosen)
 st.dataframe(shown, hide_index=True, width="stretch", key="hotspots_table")
-st.caption(f"Bron: {qh.SOURCE_HOTSPOTS}; {qh.SOURCE_THEME_POSTS}. Periode: {window} (recent), {previous} (jaar eerder). "
-           "Incidenten per 1.000 inwoners per jaar met de bevolking van hetzelfde jaar. 'Stijging t.o.v. verwachting' "
+st.caption(f"Bron: {qh.SOURCE_HOTSPOTS}; {qh.SOURCE_THEME_POSTS}. Periode: {window} (recent), {previous} "
+           "(jaar eerder). Incidenten per 1.000 inwoners per jaar met de bevolking van hetzelfde jaar. 'Stijging t.o.v. verwachting' "
            "met 95%-interval; p éénzijdig (voor een stijging); q na Benjamini-Hochberg over alle getoonde reeksen. "
            "Lege cellen zijn onbekend, nooit nul: de reden staat ernaast.")
 downloads(state, shown, f"hotspots_{level}_{group}")

@@ -63,9 +63,10 @@ st.caption(f"Bronnen: {q.SOURCE_POLICE}; {q.SOURCE_CBS_POP}; {q.SOURCE_POSTS}; {
            f"Berichten: alleen over de maanden dat de wijkpagina bestond; bij de gemeente het "
            f"{qc.POSTS_AVERAGE_NOTE}. 'onbekend' zegt waarom: nooit als nul gelezen.")
 if len(view["small"]):
-    st.caption(f"Klein (minder dan {settings.min_population_for_ranking} inwoners): "
-               + ", ".join(escape_markdown(s) for s in view["small"]["area_name"])
-               + ". Cijfers per 1.000 schommelen daar sterk; zo'n wijk krijgt geen plaats in een ranglijst.")
+    # Names as plain text (st.text): no Markdown, so no link can come out of a name.
+    st.text(f"Klein (minder dan {settings.min_population_for_ranking} inwoners): "
+            + ", ".join(view["small"]["area_name"])
+            + ". Cijfers per 1.000 schommelen daar sterk; zo'n wijk krijgt geen plaats in een ranglijst.")
 downloads(state, view["download"], "vergelijken_indicatoren")
 
 # --- Tested differences: between the chosen wijken and between survey waves ---
@@ -99,8 +100,10 @@ st.caption(f"Bronnen: {q.SOURCE_POLICE} ({period_text}); {q.SOURCE_SURVEY} (meti
 st.caption(escape_markdown(stats.METHOD_EXPLANATIONS["beleving_vs_registratie"]))
 missing = perception[perception["incident_rate"].isna() | perception["unsafe_pct"].isna()]
 if len(missing):
-    st.markdown("Niet in de grafiek: " + "; ".join(
-        f"{escape_markdown(n)} ({escape_markdown(r)})" for n, r in zip(missing["area_name"], missing["reason"])))
+    st.text("Niet in de grafiek: " + "; ".join(f"{n} ({r})" for n, r in zip(missing["area_name"], missing["reason"])))
 perception_table = qc.perception_display(perception)
 st.dataframe(perception_table, hide_index=True, width="stretch", key="compare_perception")
+st.caption(f"Bronnen: {q.SOURCE_POLICE} ({period_text}); {q.SOURCE_SURVEY} (meting {survey_wave}); {q.SOURCE_POSTS} "
+           f"({period_text}). Verschil beleving − registratie in standaarddeviaties binnen de gemeente, met "
+           "95%-interval; 'Oordeel' alleen als dat interval 0 niet bevat. Lege cellen: de reden staat ernaast.")
 downloads(state, perception_table, "vergelijken_beleving")

@@ -12,7 +12,7 @@ import pytest
 
 from etl.build import build
 from etl.crime_groups import SOORT_MISDRIJF, TOTAL_CODE
-from etl.demo_national import DEMO_CODES, INCIDENT_PLAN, generate_national
+from etl.demo_national import BUURT_CODES, INCIDENT_PLAN, generate_national
 from etl.readers.boundaries import read_boundaries
 from etl.readers.police import read_police_crime
 
@@ -90,7 +90,7 @@ def test_every_crime_code_arrives_at_the_levels_of_the_plan(national):
         codes, months, _, last = by_level[level]
         assert codes == len(plan.codes) and months == plan.months, level
         assert str(last) == "2026-09-01"
-    assert _codes(con, "SELECT DISTINCT crime_code FROM fct_incident_month WHERE level = 'buurt'") == set(DEMO_CODES)
+    assert _codes(con, "SELECT DISTINCT crime_code FROM fct_incident_month WHERE level = 'buurt'") == set(BUURT_CODES)
     assert TOTAL_CODE not in _codes(con, "SELECT DISTINCT crime_code FROM fct_incident_month")
 
 

@@ -177,7 +177,12 @@ def test_survey_latest_wave_previous_wave_and_reasons(long2025, wh, con):
     assert waves["significant"].isna().all()
 
 
-def test_differences_between_wijken_and_waves_by_hand(long2025):
+def _unsafe(con, area: str, year: int) -> tuple[float, float, float]:
+    return con.execute("""SELECT value, lower, upper FROM fct_survey WHERE area_code = ? AND indicator = 'onveilig_buurt'
+                          AND year(period_start) = ?""", [area, year]).fetchone()
+
+
+def test_differences_between_wijken_and_waves_by_hand(long2025, con):
     pairs = qc.pair_differences(long2025, ["WK999900", "WK999904"])
     row = pairs[pairs["indicator"] == "enquete:onveilig_buurt"].iloc[0]
     a, b = _value(long2025, "WK999900", "enquete:onveilig_buurt"), _value(long2025, "WK999904", "enquete:onveilig_buurt")
@@ -189,10 +194,12 @@ def test_differences_between_wijken_and_waves_by_hand(long2025):
     assert not pairs["indicator"].eq("berichten").any()  # posts get no test
     waves = qc.wave_differences(long2025, ["WK999904"], "GM9999")
     weiden = waves[(waves["area_code"] == "WK999904") & (waves["indicator"] == "enquete:onveilig_buurt")].iloc[0]
-    # De Weiden 2025 - 2023: 10,9 - 21,0 with +-4,5 bounds both years.
-    assert weiden["difference"] == pytest.approx(10.9 - 21.0)
-    assert weiden["upper"] == pytest.approx(10.9 - 21.0 + np.hypot(4.5, 4.5))
-    assert bool(weiden["significant"]) is True
+    # De Weiden 2025 - 2023, with the SEs recovered from the published (symmetric) bounds of both waves.
+    (v25, lo25, hi25), (v23, lo23, hi23) = _unsafe(con, "WK999904", 2025), _unsafe(con, "WK999904", 2023)
+    se = np.hypot((hi25 - lo25) / (2 * Z), (hi23 - lo23) / (2 * Z))
+    assert weiden["difference"] == pytest.approx(v25 - v23)
+    assert weiden["upper"] == pytest.approx(v25 - v23 + Z * se)
+    assert bool(weiden["significant"]) == (abs(v25 - v23) > Z * se)
     gemeente = waves[(waves["area_code"] == "GM9999") & (waves["indicator"] == "enquete:onveilig_buurt")].iloc[0]
     assert gemeente["difference"] == 0 and bool(gemeente["significant"]) is False
 
@@ -251,11 +258,11 @@ def test_page_side_by_side_and_scatter_match_independent_figures(warehouse_env, 
     spec = json.loads(chart.proto.spec)
     points = {t: (x, y) for trace in spec["data"]
               for t, x, y in zip(trace["text"], _array(trace["x"]), _array(trace["y"]))}
-    assert points["De Weiden"] == pytest.approx((rate, 10.9))
+    assert points["De Weiden"] == pytest.approx((rate, _unsafe(con, "WK999904", 2025)[0]))
     assert "Bedrijventerrein Zuid" not in points and "Kerkeveld" not in points
     assert all((_array(trace["error_x"]["array"]) > 0).all() and (_array(trace["error_y"]["array"]) > 0).all()
                for trace in spec["data"])
-    missing = " ".join(m.value for m in at.markdown if "Niet in de grafiek" in m.value)
+    missing = " ".join(el.value for el in at.text if "Niet in de grafiek" in el.value)
     assert "te weinig respondenten" in missing and "deels afgeschermd" in missing
 
 

@@ -113,6 +113,15 @@ def test_launch_wave_counts_a_launch_during_fieldwork_for_the_next_wave():
     assert qe.launch_wave(launches).tolist() == [2025, 2025, 2025, 2026]
 
 
+def test_roles_small_unknown_start_and_too_early():
+    wijken = pd.DataFrame({
+        "wijk_code": ["A", "B", "C", "D", "E"], "page_names": ["p", None, "q", "r", None],
+        "launch_date": pd.to_datetime(["2024-03-05", None, None, "2023-09-01", None]),
+        "min_population": [5000, 5000, 5000, 5000, 150]})
+    roles = qe._roles(wijken, pd.Timestamp("2023-10-01"), min_population=200).tolist()
+    assert roles == [qe.ROLE_TREATED, qe.ROLE_COMPARISON, qe.ROLE_UNKNOWN_START, qe.ROLE_TOO_EARLY, qe.ROLE_SMALL]
+
+
 def test_who_is_compared(result, con):
     wijken = result["wijken"].set_index("wijk_code")
     launches = con.execute("""SELECT b.wijk_code, d.launch_date FROM bridge_page_wijk b JOIN dim_page d USING (page_id)""").df()
@@ -221,14 +230,18 @@ def test_page_default_shows_the_effect_conclusion_caveats_and_event_study(wareho
     assert len(per_wijk) == 5
 
 
-def test_survey_outcome_from_the_url_says_what_two_waves_cannot_show(warehouse_env):
+def test_survey_outcome_from_the_url_says_what_two_waves_cannot_show(warehouse_env, con):
     at = _run({"uitkomst": "enquete:onveilig_buurt"})
     assert at.selectbox(key="evaluatie_outcome").value == "enquete:onveilig_buurt"
     assert at.query_params["uitkomst"] in ("enquete:onveilig_buurt", ["enquete:onveilig_buurt"])
     assert any(qe.SURVEY_LIMITS == i.value for i in at.info)
     table = _frame(at, "Meting vóór").set_index("Wijk")
-    assert table.loc["De Weiden", "Waarde vóór"] == 21.0 and table.loc["De Weiden", "Waarde na"] == 10.9
-    assert table.loc["De Weiden", "Interval zonder 0"] == "ja"
+    (before, b_lo, b_hi), (after, a_lo, a_hi) = [
+        con.execute("""SELECT value, lower, upper FROM fct_survey WHERE area_code = 'WK999904'
+                       AND indicator = 'onveilig_buurt' AND year(period_start) = ?""", [y]).fetchone() for y in (2023, 2025)]
+    assert table.loc["De Weiden", "Waarde vóór"] == before and table.loc["De Weiden", "Waarde na"] == after
+    se = np.hypot((b_hi - b_lo) / (2 * 1.959963984540054), (a_hi - a_lo) / (2 * 1.959963984540054))
+    assert table.loc["De Weiden", "Interval zonder 0"] == ("ja" if abs(after - before) > 1.959963984540054 * se else "nee")
     assert table.loc["Bloemhof", "Interval zonder 0"] == "onbekend: nog geen meting na de start"
     assert {m.label: m.value for m in at.metric}["Toets trends vooraf (p)"].startswith("niet mogelijk")
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+import re
 import duckdb
 import numpy as np
 import pandas as pd
@@ -13,7 +14,7 @@ import pytest
 from statsmodels.stats.multitest import multipletests
 from streamlit.testing.v1 import AppTest
 
-from tests.hostile import leaked, non_post_texts, normalise, post_texts, rendered_texts
+from tests.hostile import leaked, non_post_texts, post_texts, rendered_texts
 from wijkbeeld import q_hotspots as qh
 from wijkbeeld import stats
 from wijkbeeld.db import Warehouse
@@ -184,6 +185,27 @@ def test_resident_posts_on_the_matching_themes_match_plain_sql(wijk_table, con):
         assert pd.isna(total.loc[code, "posts_recent"]) and total.loc[code, "posts_reason"] == qh.REASON_NO_PAGE
 
 
+@pytest.mark.parametrize("carried", [False, True])
+def test_posts_past_the_retention_term_are_unknown_unless_their_monthly_counts_were_kept(demo_warehouse, tmp_path,
+                                                                                        carried):
+    import shutil
+
+    copy = tmp_path / "short_retention.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    with duckdb.connect(str(copy)) as c:  # a build with a 12-month term: posts before 1 november 2025 are gone
+        c.execute("UPDATE meta_schema SET retention_months = 12")
+        if not carried:
+            c.execute("DELETE FROM mart_wijk_crime_theme_posts_month WHERE month < DATE '2025-11-01'")
+    table = qh.q_hotspots(Warehouse(copy), level="wijk", as_of=AS_OF, **PARAMS)
+    centrum = table[(table["area_code"] == "WK999900") & (table["group"] == qh.GROUP_TOTAL)].iloc[0]
+    assert pd.notna(centrum["posts_recent"])
+    if carried:  # the build kept the monthly counts of the expired posts: the year-earlier figure stays known
+        assert pd.notna(centrum["posts_previous"]) and pd.isna(centrum["posts_reason"])
+    else:
+        assert pd.isna(centrum["posts_previous"])
+        assert centrum["posts_reason"] == "jaar eerder: berichten van toen zijn na de bewaartermijn verwijderd"
+
+
 def test_buurt_map_frame_follows_the_table_and_flags(wh):
     table = qh.q_hotspots(wh, level="buurt", as_of=AS_OF, **{**PARAMS, "fdr_q": 1.0})
     shapes = qh.q_shapes(wh, gemeente="GM9999", level="buurt")
@@ -241,10 +263,10 @@ def test_flags_show_rise_interval_p_q_method_and_resident_posts(warehouse_env, m
     table = qh.q_hotspots(wh, level="buurt", as_of=AS_OF, **{**PARAMS, "fdr_q": 1.0})
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["Opvallende stijging"]) == int(table["flagged"].fillna(False).sum()) == int(metrics["Getoetste reeksen"])
-    flags = [line for m in at.markdown for line in normalise(m.value).split("- ") if "95%-interval" in line]
+    flags = [line for el in at.text for line in el.value.split("• ") if "95%-interval" in line]
     assert len(flags) == int(metrics["Opvallende stijging"])
     joined = "\n".join(flags)
-    assert "p = " in joined and "q = " in joined and "methode Poisson" in joined
+    assert re.search(r"p [=<] ", joined) and re.search(r"q [=<] ", joined) and "methode Poisson" in joined
     assert "niet gerangschikt: minder dan de drempel aan inwoners" in joined  # the two tiny buurten
     assert "geen wijkpagina" in joined and "Bewoners op de wijkpagina over" in joined
     # The figures in one flag sentence are the module's.

@@ -650,3 +650,21 @@ def test_read_posts_property_on_arbitrary_bytes(tmp_path, blob):
         assert "fuzz.bin" in str(err)
         return
     assert_post_frame(result)
+
+
+def test_times_after_the_export_or_before_the_platform_are_rejected(tmp_path):
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps({"data": [
+        {"id": "1_1", "created_time": "2100-01-01T00:00:00+0000", "message": "uit de toekomst"},
+        {"id": "1_2", "created_time": "2024-05-01T23:00:00+0000", "message": "uur voor de export: goed"},
+    ]}), encoding="utf-8")
+    result = read_graph_feed(feed, exported_at="2024-05-01T22:00:00")
+    assert list(result.frame["post_key"]) == ["1_2"]  # within the day of slack for time-zone mix-ups
+    assert result.rejects[0].record == "data[0]" and "exporteren" in result.rejects[0].reason
+    chat = tmp_path / "chat.txt"
+    chat.write_text("01-01-1900 10:00 - Piet: uit 1900\n01-01-2100 10:00 - Piet: uit 2100\n"
+                    "01-05-2024 10:00 - Piet: gewoon\n", encoding="utf-8")
+    result = read_whatsapp(chat, page_ref="Buurt", exported_at="2026-01-01")
+    assert list(result.frame["text"]) == ["gewoon"]
+    reasons = {r.record: r.reason for r in result.rejects}
+    assert "2009" in reasons["line 1"] and "exporteren" in reasons["line 2"]

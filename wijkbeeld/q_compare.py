@@ -497,3 +497,16 @@ def perception_display(frame: pd.DataFrame) -> pd.DataFrame:
         "Ondergrens 95% (z)": frame["gap_lower"].round(2), "Bovengrens 95% (z)": frame["gap_upper"].round(2),
         "Oordeel": frame["label"], "Reden onbekend": frame["reason"],
     })
+
+
+def bench() -> dict[str, float]:
+    """Vergelijken page: the default two wijken and a choice of four."""
+    from wijkbeeld.q_hotspots import bench_page
+
+    default = bench_page("pages/vergelijken.py")
+    four = bench_page("pages/vergelijken.py", {"wijken": "WK999900,WK999901,WK999904,WK999908"})
+    return {**default, "warm_four_ms": four["warm_ms"]}
+
+
+if __name__ == "__main__":  # pragma: no cover - manual benchmark: python -m wijkbeeld.q_compare
+    print(bench())

@@ -31,6 +31,7 @@ ROLE_TREATED = "met pagina"
 ROLE_COMPARISON = "zonder pagina (vergelijking)"
 ROLE_SMALL = "te klein: niet vergeleken"
 ROLE_TOO_EARLY = "pagina al vóór de eerste maand met cijfers: niet vergeleken"
+ROLE_UNKNOWN_START = "startdatum van de pagina onbekend: niet vergeleken"
 
 INDICATOR_PHRASES = {
     "onveilig_buurt": "het percentage dat zich weleens onveilig voelt in de eigen buurt",
@@ -132,6 +133,8 @@ def _roles(wijken: pd.DataFrame, first_month: pd.Timestamp | None, min_populatio
     role = pd.Series(np.where(launch_month.notna(), ROLE_TREATED, ROLE_COMPARISON), index=wijken.index, dtype="object")
     if first_month is not None:
         role = role.mask(launch_month <= first_month, ROLE_TOO_EARLY)
+    # A page without a known start cannot be placed before or after anything; it is no comparison wijk either.
+    role = role.mask(wijken["page_names"].notna() & launch_month.isna(), ROLE_UNKNOWN_START)
     return role.mask(small.fillna(True).astype(bool), ROLE_SMALL)
 
 
@@ -423,3 +426,16 @@ def event_figure(events: pd.DataFrame, *, unit: str, kind: str) -> go.Figure:
 
 SOURCES = {"maand": f"{q.SOURCE_POLICE}; {q.SOURCE_CBS_POP}; wijkpagina's (startdatum)",
            "enquête": f"{q.SOURCE_SURVEY}; wijkpagina's (startdatum)"}
+
+
+def bench() -> dict[str, float]:
+    """Evaluatie page: monthly crime (default) and a survey outcome."""
+    from wijkbeeld.q_hotspots import bench_page
+
+    default = bench_page("pages/evaluatie.py")
+    survey = bench_page("pages/evaluatie.py", {"uitkomst": "enquete:onveilig_buurt"})
+    return {**default, "warm_survey_ms": survey["warm_ms"]}
+
+
+if __name__ == "__main__":  # pragma: no cover - manual benchmark: python -m wijkbeeld.q_evaluation
+    print(bench())

@@ -109,10 +109,12 @@ SELECT page.wijk_code, page.launch_date, posts.crime_group AS "group", posts.pos
 FROM page LEFT JOIN posts USING (wijk_code)
 """
 
-# What the post counts can cover: the last month with posts, and the first day still inside the retention term.
+# What the post counts can cover: the last month with posts, the first day still inside the retention term, and
+# the first month of the theme-post mart (earlier than that day when the build carried old monthly aggregates over).
 Q_POST_COVERAGE = """
 SELECT (SELECT max(month) FROM fct_post) AS last_post_month,
-       (SELECT any_value(reference_date) - to_months(any_value(retention_months)) FROM meta_schema) AS retained_from
+       (SELECT any_value(reference_date) - to_months(any_value(retention_months)) FROM meta_schema) AS retained_from,
+       (SELECT min(month) FROM mart_wijk_crime_theme_posts_month) AS theme_posts_from
 """
 
 Q_GROUP_THEMES = """
@@ -156,6 +158,11 @@ def nl_signed_pct(value, decimals: int = 0, missing: str = "onbekend") -> str:
         return missing
     text = nl_number(abs(value), decimals)
     return ("+" if value > 0 else "−" if value < 0 else "±") + text + "%"
+
+
+def _eq(shown: str) -> str:
+    """'= 0,025' but '< 0,001' (not '= < 0,001')."""
+    return shown if shown.startswith(("<", ">")) else f"= {shown}"
 
 
 def nl_p(value, missing: str = "—") -> str:
@@ -258,8 +265,10 @@ def q_hotspots(wh: Warehouse, *, gemeente: str, level: str, as_of: date, recent_
     out["rank"] = ranks.round().astype("Int64")
 
     out = _attach_theme_posts(wh, out, gemeente=gemeente, window_start=window_start, window_end=window_end)
-    order = out.assign(_f=~out["flagged"].fillna(False).astype(bool), _q=out["q_value"].astype("Float64").fillna(2.0))
-    out = out.loc[order.sort_values(["_f", "_q", "area_code", "group"]).index].reset_index(drop=True)
+    # Flagged first, in rank order (small areas, without a rank, after them), then by q-value.
+    order = out.assign(_f=~out["flagged"].fillna(False).astype(bool),
+                       _r=out["rank"].astype("Float64").fillna(np.inf), _q=out["q_value"].astype("Float64").fillna(2.0))
+    out = out.loc[order.sort_values(["_f", "_r", "_q", "area_code", "group"]).index].reset_index(drop=True)
     return out[HOTSPOT_COLUMNS]
 
 
@@ -283,6 +292,9 @@ def _attach_theme_posts(wh: Warehouse, out: pd.DataFrame, *, gemeente: str, wind
     launch = pd.to_datetime(frame["wijk_code"].map(launches))
     last_post = pd.Timestamp(coverage["last_post_month"]) if pd.notna(coverage["last_post_month"]) else pd.NaT
     retained_from = pd.Timestamp(coverage["retained_from"]) if pd.notna(coverage["retained_from"]) else pd.NaT
+    carried_from = pd.Timestamp(coverage["theme_posts_from"]) if pd.notna(coverage["theme_posts_from"]) else pd.NaT
+    if pd.notna(retained_from) and pd.notna(carried_from) and carried_from < retained_from:
+        retained_from = carried_from  # monthly counts kept from earlier builds reach back further than the posts
 
     def window_reason(start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
         reason = pd.Series(pd.NA, index=frame.index, dtype="string")
@@ -306,7 +318,7 @@ def _attach_theme_posts(wh: Warehouse, out: pd.DataFrame, *, gemeente: str, wind
     return frame
 
 
-def flag_sentences(table: pd.DataFrame, recent_months: int) -> list[str]:
+def flag_sentences(table: pd.DataFrame) -> list[str]:
     """One Dutch sentence per flagged row: the size of the rise with its interval, p and q, the method and what
     residents wrote about the matching theme (or why that is unknown). Plain text: the page escapes it."""
     sentences = []
@@ -320,8 +332,8 @@ def flag_sentences(table: pd.DataFrame, recent_months: int) -> list[str]:
                    f"maanden van {span} ({row['rate_reason']})")
         text = (f"{area} — {row['group_label']}: {counted} tegen {nl_number(row['expected'])} verwacht "
                 f"uit het eigen seizoenspatroon: {nl_signed_pct(row['rise_pct'])} (95%-interval "
-                f"{nl_signed_pct(row['rise_lower'])} tot {nl_signed_pct(row['rise_upper'])}); p = {nl_p(row['p_value'])}, "
-                f"q = {nl_p(row['q_value'])}; methode {METHOD_LABELS.get(row['method'], row['method'])}; {rank}.")
+                f"{nl_signed_pct(row['rise_lower'])} tot {nl_signed_pct(row['rise_upper'])}); p {_eq(nl_p(row['p_value']))}, "
+                f"q {_eq(nl_p(row['q_value']))}; methode {METHOD_LABELS.get(row['method'], row['method'])}; {rank}.")
         if pd.notna(row["yoy_change_pct"]):
             text += (f" Tegenover dezelfde maanden een jaar eerder: {nl_signed_pct(row['yoy_change_pct'])} "
                      f"({_int(row['recent_count_paired'])} tegen {_int(row['previous_count'])}).")
@@ -404,3 +416,42 @@ def summary_counts(table: pd.DataFrame) -> dict[str, int]:
         "flagged": int(table["flagged"].fillna(False).astype(bool).sum()),
         "untested": int((~tested).sum()),
     }
+
+
+def bench_page(script: str, params: dict | None = None, runs: int = 7) -> dict[str, float]:
+    """Script-run time of a page in AppTest on the configured warehouse (WIJKBEELD_WAREHOUSE): the first run
+    (cold caches) and the median and best of `runs` warm runs, in ms, plus the median CPU time of the warm runs
+    (what the run itself costs when other processes share the machine)."""
+    import statistics
+    import time
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / script), default_timeout=300)
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    started = time.perf_counter()
+    at.run()
+    cold = (time.perf_counter() - started) * 1000
+    if at.exception:
+        raise RuntimeError(f"{script}: {at.exception[0].value}")
+    wall, cpu = [], []
+    for _ in range(runs):
+        started, cpu_started = time.perf_counter(), time.process_time()
+        at.run()
+        wall.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.process_time() - cpu_started) * 1000)
+    return {"cold_ms": cold, "warm_ms": statistics.median(wall), "warm_best_ms": min(wall),
+            "warm_cpu_ms": statistics.median(cpu)}
+
+
+def bench() -> dict[str, float]:
+    """Hotspots page, default view (buurten, all crime) and the wijk level with one crime group."""
+    default = bench_page("pages/hotspots.py")
+    wijk = bench_page("pages/hotspots.py", {"niveau": "wijk", "groep": "vermogen", "kleur": "rise"})
+    return {**default, "warm_wijk_ms": wijk["warm_ms"]}
+
+
+if __name__ == "__main__":  # pragma: no cover - manual benchmark: python -m wijkbeeld.q_hotspots
+    print(bench())

@@ -89,7 +89,8 @@ WITH months AS (
            count(*) FILTER (WHERE f.incident_count IS NULL) AS withheld_cells,
            sum(f.incident_count) AS incidents_known
     FROM wijken w JOIN fct_incident_month f ON f.area_code = w.wijk_code
-    WHERE f.month BETWEEN $start AND $end
+    JOIN dim_crime_type c USING (crime_code)
+    WHERE f.month BETWEEN $start AND $end AND c.crime_group <> 'overlast'  -- registered nuisance is not crime
     GROUP BY w.wijk_code
 ), page AS (
     SELECT b.wijk_code, min(d.launch_date) AS launch_date, string_agg(d.page_name, '; ' ORDER BY d.page_name) AS page_names

@@ -130,7 +130,7 @@ def _access_gate(lang: str, requires: str) -> Access | None:
                 st.logout()
     if not access.auth_configured:
         st.warning(translate("Open toegang: dit dashboard is zonder inloggen te zien voor iedereen op deze computer "
-                             "(alleen localhost).", lang), icon="🔓")
+                             "(alleen localhost).", lang), icon=":material/lock_open:")
     return access
 
 
@@ -185,7 +185,7 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
     state = ViewState(settings, wh, token, gemeente, names[gemeente], is_demo, period, lang, access)
     st.title(state.t(title))
     if is_demo:
-        st.info(state.t("Demo: Lindenwaard is een verzonnen gemeente; alle cijfers en berichten zijn gegenereerd."), icon="🧪")
+        st.info(state.t("Demo: Lindenwaard is een verzonnen gemeente; alle cijfers en berichten zijn gegenereerd."), icon=":material/science:")
     for message in st.session_state.get("_url_warnings", []):
         st.warning(message)
     return state

@@ -15,6 +15,8 @@ import pandas as pd
 
 from etl.readers.base import ReadResult
 from etl.readers.facebook_graph import (
+    EARLIEST_FACEBOOK,
+    after_export,
     constant_times,
     content_keys,
     finish,
@@ -88,6 +90,8 @@ def read_crowdtangle_csv(path: Path | str, *, exported_at: object = None, page_r
         (time_missing, "Post Created ontbreekt"),
         (unknown_zone, "Post Created heeft een onbekende tijdzone-afkorting"),
         (np.asarray(created.isna()) & ~time_missing & ~unknown_zone, "Post Created is geen geldige datum/tijd"),
+        (np.asarray(created < EARLIEST_FACEBOOK) & ~np.asarray(created.isna()), "Post Created ligt voor 2004-02-04 (vóór Facebook bestond)"),
+        (after_export(created, exported), "Post Created ligt na het moment van exporteren"),
         (text_too_long(messages, limit), f"Message groter dan {limit} bytes"),
     ]
     for name, (_, bad, negative) in {**counts, **{f"reactions_{t}": per_type[t] for t in present_types}}.items():

@@ -21,6 +21,7 @@ from etl.readers.base import ReadResult, Reject, SourceError
 from etl.readers.facebook_graph import (
     constant_times,
     EARLIEST_FACEBOOK,
+    after_export,
     PLAUSIBLE_UNTIL,
     content_keys,
     finish,
@@ -125,6 +126,7 @@ def _read_items(path: Path, items: list, list_name: str, kind: str, page_ref: st
             (stamp_not_number | bad_stamp | negative_stamp | ~in_range.fillna(True).to_numpy(dtype=bool),
              "timestamp is geen geldige unix-tijd"),
             (too_early, "timestamp ligt voor 2004-02-04 (vóór Facebook bestond)"),
+            (after_export(created, exported), "timestamp ligt na het moment van exporteren"),
             (text_too_long(texts, limit), f"tekst groter dan {limit} bytes"),
             (no_content & (kind == "comment"), "reactie zonder tekst of auteur"),
         ],

@@ -46,6 +46,10 @@ GRAPH_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 _GRAPH_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000").fullmatch
 # Facebook opened on 2004-02-04: an earlier created_time is a broken value (often epoch 0), not an old post.
 EARLIEST_FACEBOOK = pd.Timestamp("2004-02-04", tz="UTC")
+# Larger numbers are not counts (and lose precision as floats); they are rejected like fractions.
+MAX_COUNT = 10**15
+# A post cannot be newer than the export that holds it; a day of slack covers time-zone mix-ups.
+EXPORT_SLACK = pd.Timedelta(days=1)
 # Timestamps outside this window are broken values (and would overflow the nanosecond columns).
 PLAUSIBLE_FROM = pd.Timestamp("1900-01-01", tz="UTC")
 PLAUSIBLE_UNTIL = pd.Timestamp("2200-01-01", tz="UTC")
@@ -129,7 +133,8 @@ def text_too_long(texts: Sequence[object], limit: int) -> np.ndarray:
 
 
 def int_counts(values: Sequence[object]) -> tuple[pd.arrays.IntegerArray, np.ndarray, np.ndarray]:
-    """Counts as Int64 (None stays NA) plus masks of values that are not whole numbers and that are negative."""
+    """Counts as Int64 (None stays NA) plus masks of values that are not whole numbers (or beyond MAX_COUNT)
+    and of values that are negative."""
     n = len(values)
     if values.count(None) == n:  # the field is absent from the whole file
         return pd.arrays.IntegerArray(np.zeros(n, dtype="int64"), np.ones(n, dtype=bool)), np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
@@ -154,6 +159,7 @@ def int_counts(values: Sequence[object]) -> tuple[pd.arrays.IntegerArray, np.nda
                 floats[i] = f
             else:
                 bad[i] = True
+    bad |= ~np.isnan(floats) & (np.abs(floats) > MAX_COUNT)  # would not survive int64 (and is no real count)
     missing = np.isnan(floats) | bad
     negative = ~missing & (floats < 0)
     whole = np.where(missing, 0, floats).astype("int64")
@@ -231,6 +237,12 @@ def is_none(values: Sequence[object]) -> np.ndarray:
 def constant_times(stamp: pd.Timestamp, n: int) -> pd.DatetimeIndex:
     """`stamp` repeated n times as datetime64[ns, UTC] (without building n Timestamp objects)."""
     return pd.DatetimeIndex(np.full(n, stamp.tz_convert("UTC").tz_localize(None).as_unit("ns").to_datetime64())).tz_localize("UTC")
+
+
+def after_export(created: pd.DatetimeIndex, exported: pd.Timestamp | pd.DatetimeIndex) -> np.ndarray:
+    """Mask of times later than the export (one time, or one per row) plus EXPORT_SLACK."""
+    created = pd.DatetimeIndex(created)
+    return np.asarray(created > exported + EXPORT_SLACK) & ~np.asarray(created.isna())
 
 
 def first_reason(masks: Iterable[tuple[np.ndarray, str]], n: int) -> list[str | None]:
@@ -451,19 +463,21 @@ def _graph_frame(parts: list[_GraphPage], page_ref: str | None) -> ReadResult:
     created_missing = is_none(created_raw)
     created_bad = np.asarray(created.isna()) & ~created_missing
     too_early = np.asarray(created < EARLIEST_FACEBOOK) & ~np.asarray(created.isna())
+    exported = np.array([p.exported.tz_convert("UTC").tz_localize(None).as_unit("ns").to_datetime64() for p in parts])
+    exported_at = pd.DatetimeIndex(exported[file_index]).tz_localize("UTC")
     message_bad = ~is_none(f["message"]) & np.asarray(texts.isna())
     reasons = first_reason(
         [
             (created_missing, "created_time ontbreekt"),
             (created_bad, "created_time is geen geldige tijd"),
             (too_early, "created_time ligt voor 2004-02-04 (vóór Facebook bestond)"),
+            (after_export(created, exported_at), "created_time ligt na het moment van exporteren"),
             (message_bad, "message is geen tekst"),
             (text_too_big, f"message groter dan {limit} bytes"),
             *count_checks,
         ],
         n,
     )
-    exported = np.array([p.exported.tz_convert("UTC").tz_localize(None).as_unit("ns").to_datetime64() for p in parts])
     names = pa.array([p.path.name for p in parts], type=pa.large_string())
     columns: dict[str, object] = {
         "platform": constant_strings(PLATFORM, n),
@@ -479,7 +493,7 @@ def _graph_frame(parts: list[_GraphPage], page_ref: str | None) -> ReadResult:
         "reactions": counts["reactions"][0],
         "comments": counts["comments"][0],
         "shares": counts["shares"][0],
-        "exported_at": pd.DatetimeIndex(exported[file_index]).tz_localize("UTC"),
+        "exported_at": exported_at,
         "source_record": strings(locators),
     }
     for t in REACTION_TYPES:
@@ -619,14 +633,26 @@ def _fields_fast(recs: list[dict]) -> dict[str, list] | None:
         ]
         out = dict(zip(("id", "message", "created_time", "permalink_url", "shares", "reactions", "comments",
                         "comment_data"), map(list, zip(*core)))) if core else {}
-        types = [t for t in REACTION_TYPES if t in present or f"reactions_{t}" in present]
-        if types:
-            keys = [(t, f"reactions_{t}") for t in types]
+        aliased = [t for t in REACTION_TYPES if f"reactions_{t}" in present]
+        if aliased:  # 'reactions_like' style aliases: one pass per type, either spelling
+            for t in REACTION_TYPES:
+                if t in present or t in aliased:
+                    alias = f"reactions_{t}"
+                    out[t] = [(r.get(t) or r.get(alias) or E).get("summary", E).get("total_count") for r in recs]
+        elif any(t in present for t in REACTION_TYPES):  # the usual 'like', 'love', ... aliases: one pass
             per_type = [
-                tuple((r.get(plain) or r.get(alias) or E).get("summary", E).get("total_count") for plain, alias in keys)
+                (
+                    (r.get("like") or E).get("summary", E).get("total_count"),
+                    (r.get("love") or E).get("summary", E).get("total_count"),
+                    (r.get("haha") or E).get("summary", E).get("total_count"),
+                    (r.get("wow") or E).get("summary", E).get("total_count"),
+                    (r.get("sad") or E).get("summary", E).get("total_count"),
+                    (r.get("angry") or E).get("summary", E).get("total_count"),
+                    (r.get("care") or E).get("summary", E).get("total_count"),
+                )
                 for r in recs
             ]
-            out.update(zip(types, map(list, zip(*per_type))))
+            out.update(zip(REACTION_TYPES, map(list, zip(*per_type))))
         if "attachments" in present:
             out["media_type"] = [
                 (a := ((r.get("attachments") or E).get("data") or ONE)[0]).get("media_type") or a.get("type")

@@ -15,6 +15,8 @@ import numpy as np
 
 from etl.readers.base import ReadResult
 from etl.readers.facebook_graph import (
+    EARLIEST_FACEBOOK,
+    after_export,
     constant_times,
     content_keys,
     finish,
@@ -81,6 +83,8 @@ def read_meta_business_csv(path: Path | str, *, page_ref: str | None = None, exp
     checks = [
         (time_missing, "Publish time ontbreekt"),
         (np.asarray(created.isna()) & ~time_missing, "Publish time is geen geldige datum/tijd"),
+        (np.asarray(created < EARLIEST_FACEBOOK) & ~np.asarray(created.isna()), "Publish time ligt voor 2004-02-04 (vóór Facebook bestond)"),
+        (after_export(created, exported), "Publish time ligt na het moment van exporteren"),
         (text_too_long(texts, limit), f"tekst groter dan {limit} bytes"),
     ]
     for name, (_, bad, negative) in {**counts, **extra_counts}.items():

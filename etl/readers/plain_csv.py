@@ -17,6 +17,7 @@ from etl.readers.base import ReadResult, Reject, SourceError
 from etl.readers.facebook_graph import (
     PLAUSIBLE_FROM,
     PLAUSIBLE_UNTIL,
+    after_export,
     constant_times,
     content_keys,
     finish,
@@ -260,6 +261,7 @@ def read_plain_csv(path: Path | str, *, page_ref: str | None = None, exported_at
     checks = [
         (time_missing, "time ontbreekt"),
         (np.asarray(created.isna()) & ~time_missing, "time is geen geldige datum/tijd"),
+        (after_export(created, exported), "time ligt na het moment van exporteren"),
         (text_too_long(texts, limit), f"text groter dan {limit} bytes"),
         (bad_kind, "kind is niet post/comment/reply/message"),
         (duplicate_id, "id komt al eerder voor in het bestand"),

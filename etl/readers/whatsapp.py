@@ -26,14 +26,18 @@ import numpy as np
 import pandas as pd
 
 from etl.readers.base import ReadResult, Reject, SourceError
-from etl.readers.facebook_graph import constant_times, content_keys, finish, first_reason, load_bytes, max_record_bytes, resolve_exported_at, text_too_long
+from etl.readers.facebook_graph import after_export, constant_times, content_keys, finish, first_reason, load_bytes, max_record_bytes, resolve_exported_at, text_too_long
 from etl.readers.plain_csv import decode_text
 
 PLATFORM = "whatsapp"
 LOCAL_TZ = "Europe/Amsterdam"
+# WhatsApp appeared in 2009: an earlier date is a typo or a broken export, not an old message.
+EARLIEST_WHATSAPP = pd.Timestamp("2009-01-01", tz="UTC")
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
-_IOS = r"^[\u200e\u200f]*\[(\d{1,2})-(\d{1,2})-(\d{4}|\d{2}),? (\d{1,2}):(\d{2})(?::(\d{2}))?\] (.*)$"
-_ANDROID = r"^[\u200e\u200f]*(\d{1,2})-(\d{1,2})-(\d{4}|\d{2}),? (\d{1,2}):(\d{2})(?::(\d{2}))? - (.*)$"
+# Header patterns: groups day, month, year, hour, minute, second, and the whole header (to cut it off).
+_IOS = r"^((?:[\u200e\u200f]*)\[(\d{1,2})-(\d{1,2})-(\d{4}|\d{2}),? (\d{1,2}):(\d{2})(?::(\d{2}))?\] )"
+_ANDROID = r"^((?:[\u200e\u200f]*)(\d{1,2})-(\d{1,2})-(\d{4}|\d{2}),? (\d{1,2}):(\d{2})(?::(\d{2}))? - )"
+_HEADER_PREFIX = 48  # a header is at most ~35 characters: match on this prefix, never on a giant line
 _AUTHOR = re.compile(r"^([^:\n]{1,120}?): (.*)$", re.DOTALL)
 # Headers of other locales, recognised only to say clearly what is wrong with the file.
 _OTHER_LOCALES = {
@@ -78,12 +82,13 @@ def read_whatsapp(path: Path | str, *, page_ref: str, exported_at: object = None
     exported = resolve_exported_at(path, exported_at)
 
     lines = pd.Series(text.split("\n"), dtype="string").str.removesuffix("\r")
-    # Only lines of sane length are matched as headers; a giant line can only be message text.
-    short = lines.str.len() <= 4 * limit
-    ios = lines.where(short).str.extract(_IOS)
-    android = lines.where(short & ios[0].isna()).str.extract(_ANDROID)
-    parts = ios.fillna(android)
-    is_header = parts[0].notna().to_numpy(dtype=bool)
+    # Headers are matched on a short prefix of each line, so a giant line costs no regex time.
+    prefix = lines.str.slice(0, _HEADER_PREFIX)
+    ios = prefix.str.extract(_IOS)
+    android = prefix.where(ios[0].isna()).str.extract(_ANDROID)
+    found = ios.fillna(android)
+    parts = found.iloc[:, 1:].set_axis(range(6), axis=1)  # day, month, year, hour, minute, second
+    is_header = found[0].notna().to_numpy(dtype=bool)
     if not is_header.any():
         raise SourceError(path, _locale_problem(lines))
     n_ios, n_android = int(ios[0].notna().sum()), int(android[0].notna().sum())
@@ -96,7 +101,9 @@ def read_whatsapp(path: Path | str, *, page_ref: str, exported_at: object = None
         rejects.append(Reject.of(path, f"line {orphan[0] + 1}", f"{orphan.size} regel(s) voor het eerste bericht horen bij geen bericht", lines.iloc[orphan[0]]))
 
     header_rows = np.flatnonzero(is_header)
-    body = parts[6].where(pd.Series(is_header, index=lines.index), lines)
+    body = lines.copy()
+    header_lengths = found[0].str.len()
+    body[is_header] = [line[length:] for line, length in zip(lines[is_header].tolist(), header_lengths[is_header].tolist())]
     grouped = body[message_id > 0].groupby(message_id[message_id > 0], sort=True).agg("\n".join)
     heads = parts.iloc[header_rows].reset_index(drop=True)
     full = pd.Series(grouped.to_numpy(), dtype="string")
@@ -147,6 +154,9 @@ def read_whatsapp(path: Path | str, *, page_ref: str, exported_at: object = None
     reasons = first_reason(
         [
             (created.iloc[idx].isna().to_numpy(), "datum/tijd in de kopregel bestaat niet"),
+            ((created.iloc[idx] < EARLIEST_WHATSAPP).fillna(False).to_numpy(dtype=bool),
+             "datum ligt voor 2009 (vóór WhatsApp bestond)"),
+            (after_export(created.iloc[idx], exported), "datum ligt na het moment van exporteren"),
             (text_too_long(text_list, limit), f"bericht groter dan {limit} bytes"),
         ],
         n,
