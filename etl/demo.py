@@ -390,8 +390,9 @@ def write_sources(out: Path, post_files: list[tuple[str, str]]) -> None:
         lines += ["[[population]]", f'path = "cbs/{table_id[0]}"', ""]
     lines += ["[[police_crime]]", 'path = "politie/47022NED"', ""]
     lines += ["[[survey]]", 'path = "veiligheidsmonitor/85146NED"', ""]
-    for page_id, rel in post_files:
-        lines += ["[[posts]]", f'path = "{rel}"', 'format = "facebook_graph"', f'page_id = "{page_id}"',
+    # One entry per page: the folder holds that page's feed as Graph API response pages (feed_001.json, ...).
+    for page_id in dict.fromkeys(page_id for page_id, _ in post_files):
+        lines += ["[[posts]]", f'path = "posts/{page_id}"', 'format = "facebook_graph"', f'page_id = "{page_id}"',
                   f'exported_at = "{EXPORTED_AT}"', ""]
     (out / "sources.toml").write_text("\n".join(lines), encoding="utf-8")
 

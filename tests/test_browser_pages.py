@@ -1,0 +1,79 @@
+"""Every page in a real browser: opens without an error, keeps the view in the URL, follows a shared link,
+carries the gemeente/period choice to the next page and downloads a CSV whose figures match the warehouse."""
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import duckdb
+import pytest
+
+from tests.browser import chromium_page, streamlit_server, wait_idle
+from tests.conftest import chromium_path
+from wijkbeeld.pages_registry import PAGES
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+CHROMIUM = chromium_path()
+
+
+@pytest.fixture(scope="module")
+def server(demo_warehouse):
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with streamlit_server(demo_warehouse) as url:
+        yield url
+
+
+@pytest.fixture
+def page(server):
+    with chromium_page(CHROMIUM) as p:
+        yield p
+
+
+def _no_errors(page) -> None:
+    assert page.locator('[data-testid="stException"]').count() == 0
+    assert page.locator('[data-testid="stAlertContentError"]').count() == 0
+
+
+@pytest.mark.parametrize("script,title,icon,url_path", PAGES)
+def test_each_page_opens_without_errors(server, page, script, title, icon, url_path):
+    page.goto(f"{server}/{url_path}")
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text() == title
+    _no_errors(page)
+    assert "gm=GM9999" in page.url and "periode=" in page.url
+
+
+def test_a_shared_url_reproduces_the_view(server, page):
+    page.goto(f"{server}/overzicht?gm=GM9999&periode=2025&indicator=onveilig&wijk=WK999904")
+    wait_idle(page)
+    _no_errors(page)
+    assert "periode=2025" in page.url and "wijk=WK999904" in page.url and "indicator=onveilig" in page.url
+    assert page.locator('[data-testid="stMetric"]').count() >= 4
+    assert page.get_by_role("heading", name="De Weiden").count() >= 1
+
+
+def test_period_choice_carries_to_the_next_page(server, page):
+    page.goto(f"{server}/overzicht?gm=GM9999&periode=2024")
+    wait_idle(page)
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Hotspots").click()
+    page.wait_for_url(re.compile(r".*/hotspots.*"), timeout=20_000)
+    wait_idle(page)
+    assert "periode=2024" in page.url
+    _no_errors(page)
+
+
+def test_csv_download_matches_the_warehouse(server, page, demo_warehouse):
+    page.goto(f"{server}/overzicht?gm=GM9999&periode=2025")
+    wait_idle(page)
+    with page.expect_download(timeout=30_000) as info:
+        page.get_by_role("button", name="Download CSV").first.click()
+    text = open(info.value.path(), encoding="utf-8-sig").read()
+    rows = list(csv.DictReader(io.StringIO(text), delimiter=";"))
+    by_code = {r["Code"]: r for r in rows}
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        incidents = con.execute("""SELECT sum(incident_count) FROM fct_incident_month
+                                   WHERE area_code = 'WK999904' AND year(month) = 2025""").fetchone()[0]
+    assert len(rows) == 9
+    assert int(by_code["WK999904"]["Misdrijven"]) == incidents
