@@ -93,7 +93,7 @@ class Server:
 
 
 @contextlib.contextmanager
-def dashboard_server(warehouse: Path, log_dir: Path, timeout: float = 90.0):
+def dashboard_server(warehouse: Path, log_dir: Path, timeout: float = 90.0, options: dict[str, str] | None = None):
     """`streamlit run dashboard.py` on 127.0.0.1:<free port>; yields the Server once /_stcore/health answers."""
     port = free_port()
     env = {**os.environ, "WIJKBEELD_WAREHOUSE": str(warehouse)}
@@ -101,7 +101,8 @@ def dashboard_server(warehouse: Path, log_dir: Path, timeout: float = 90.0):
     with open(log_path, "w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             *[part for key, value in (options or {}).items() for part in (f"--{key}", value)]],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
@@ -175,7 +176,10 @@ class StreamlitSession:
         if not others:
             return ["geen andere pagina in de navigatie"]
         self.widget_values = {}  # another page has other widgets
-        return await self.run(page_hash=others[offset % len(others)])
+        target = others[offset % len(others)]
+        problems = await self.run(page_hash=target)
+        name = dict(self.pages).get(target, target)
+        return [f"{name}: {problem}" for problem in problems]
 
     async def run(self, *, changes: dict[str, str] | None = None, page_hash: str | None = None) -> list[str]:
         """Send rerun_script and read until script_finished; returns the errors the app showed."""
@@ -373,13 +377,16 @@ async def _browser_session(browser, url: str, number: int, rounds: int, results:
 
 # ---------------------------------------------------------------------------------------------- the run
 
-async def _drive(urls: list[str], client: str, sessions: int, rounds: int, think: float) -> tuple[Results, float]:
-    results = Results()
-    # Warm each server once (the first run compiles the pages and opens the warehouse), as after a deploy.
+async def _warm(urls: list[str]) -> None:
+    """One run per server (the first run compiles the pages and opens the warehouse), as after a deploy."""
     for url in urls:
         warm = StreamlitSession(url)
         await warm.open()
         await warm.close()
+
+
+async def _drive(urls: list[str], client: str, sessions: int, rounds: int, think: float) -> tuple[Results, float]:
+    results = Results()
     url_of = lambda n: urls[n % len(urls)]  # noqa: E731  sticky: a session stays on its replica
     if client == "websocket":
         started = time.perf_counter()
@@ -410,8 +417,10 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 
 def loadtest(warehouse: Path | None = None, sessions: int = SESSIONS, rounds: int = ROUNDS,
-             client: str = "websocket", think: float = THINK_S, replicas: int = 1) -> list[dict]:
-    """Run the load test; rows {name, value, unit, target, lower_is_better} as in bench.suites."""
+             client: str = "websocket", think: float = THINK_S, replicas: int = 1,
+             server_options: dict[str, str] | None = None) -> list[dict]:
+    """Run the load test; rows {name, value, unit, target, lower_is_better} as in bench.suites.
+    `server_options` are Streamlit config options for the dashboard processes ({"runner.postScriptGC": "false"})."""
     from wijkbeeld.settings import get_settings
 
     if client not in CLIENTS:
@@ -426,7 +435,9 @@ def loadtest(warehouse: Path | None = None, sessions: int = SESSIONS, rounds: in
     if not warehouse.exists():
         raise RuntimeError(f"{warehouse}: geen warehouse; maak de demo met `make demo`")
     with tempfile.TemporaryDirectory(prefix="wijkbeeld-loadtest-") as tmp, contextlib.ExitStack() as stack:
-        servers = [stack.enter_context(dashboard_server(warehouse, Path(tmp))) for _ in range(replicas)]
+        servers = [stack.enter_context(dashboard_server(warehouse, Path(tmp), options=server_options))
+                   for _ in range(replicas)]
+        asyncio.run(_warm([server.url for server in servers]))
         before = [server.usage() for server in servers]
         results, wall = asyncio.run(_drive([server.url for server in servers], client, sessions, rounds, think))
         after = [server.usage() for server in servers]
@@ -436,7 +447,8 @@ def loadtest(warehouse: Path | None = None, sessions: int = SESSIONS, rounds: in
     every = [t for times in results.times.values() for t in times]
     expected = sessions * rounds * len(STEPS)
     label = (f"belasting ({client}, {sessions} sessies x {rounds} rondes, denktijd {think:g} s"
-             f"{f', {replicas} processen' if replicas > 1 else ''})")
+             f"{f', {replicas} processen' if replicas > 1 else ''}"
+             f"{''.join(f', {k}={v}' for k, v in (server_options or {}).items())})")
     rows = [
         _row(f"{label}: fouten", len(results.errors), "", 0),
         _row(f"{label}: gemeten paginatijden", len(every), f"van {expected}", expected, lower_is_better=False),
@@ -473,11 +485,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", type=float, default=THINK_S,
                         help=f"gemiddelde denktijd tussen twee klikken in seconden (standaard {THINK_S:g}; 0 = stresstest)")
     parser.add_argument("--replicas", type=int, default=1, help=f"aantal dashboardprocessen (max {MAX_REPLICAS})")
+    parser.add_argument("--server-option", action="append", default=[], metavar="SLEUTEL=WAARDE",
+                        help="Streamlit-instelling voor de dashboardprocessen, bv. runner.postScriptGC=false (herhaalbaar)")
     parser.add_argument("--warehouse", help="warehouse (standaard WIJKBEELD_WAREHOUSE of data/warehouse.duckdb)")
     parser.add_argument("--json", help="schrijf de rijen ook naar dit JSON-bestand")
     args = parser.parse_args(argv)
     rows = loadtest(Path(args.warehouse) if args.warehouse else None, args.sessions, args.rounds, args.client,
-                    args.think, args.replicas)
+                    args.think, args.replicas, dict(o.split("=", 1) for o in args.server_option))
     for row in rows:
         print(format_row(row))
     if args.json:

@@ -21,7 +21,6 @@ import time
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 NATIONAL_DIR = ROOT / "data" / "demo_national"
@@ -237,12 +236,12 @@ def _has_coordinates(geometry: dict) -> bool:
 def parquet_figures(warehouse: Path = NATIONAL_WAREHOUSE) -> list[dict]:
     """Export the marts to partitioned Parquet, then time the Overzicht query on the Parquet views and on the
     DuckDB file (largest gemeente, last 12 months, warm: second run)."""
-    from etl.parquet_export import attach_parquet_views, export_parquet
+    from etl.parquet_export import ParquetWarehouse, export_parquet
     from wijkbeeld import overview
+    from wijkbeeld import queries as q
     from wijkbeeld.db import Warehouse
     from wijkbeeld.settings import get_settings
     from wijkbeeld.ui import period_options
-    from wijkbeeld import queries as q
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="wijkbeeld-parquet-") as tmp:
@@ -266,26 +265,6 @@ def parquet_figures(warehouse: Path = NATIONAL_WAREHOUSE) -> list[dict]:
             file_wh.close()
             parquet_wh.close()
     return rows
-
-
-class ParquetWarehouse:
-    """The Warehouse interface (query, close) over an in-memory DuckDB with views on Parquet files."""
-
-    def __init__(self, outdir: Path):
-        from etl.parquet_export import attach_parquet_views
-
-        self.con = duckdb.connect()
-        attach_parquet_views(self.con, outdir)
-
-    def query(self, sql: str, params=None) -> pd.DataFrame:
-        cur = self.con.cursor()
-        try:
-            return cur.execute(sql, params or []).df()
-        finally:
-            cur.close()
-
-    def close(self) -> None:
-        self.con.close()
 
 
 def national(reuse: bool = False) -> list[dict]:

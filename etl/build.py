@@ -552,6 +552,10 @@ def build(sources_path: Path | None = None, warehouse: Path | None = None, setti
         except SourceError as err:
             raise BuildError(str(err)) from err
         reference = config.retention_reference_date or today or date.today()
+        # Leftovers of builds that were killed: safe to remove, we hold the lock so no other build writes them.
+        for stale in warehouse.parent.glob(f".{warehouse.name}.*.building*"):
+            stale.unlink(missing_ok=True)
+            report.info(f"achtergebleven bestand van een afgebroken build verwijderd: {stale.name}")
         tmp = warehouse.with_name(f".{warehouse.name}.{report.build_id}.building")
         try:
             con = duckdb.connect(str(tmp))
@@ -584,9 +588,14 @@ def build(sources_path: Path | None = None, warehouse: Path | None = None, setti
                 os.fsync(fh.fileno())
             os.replace(tmp, warehouse)  # the atomic swap: readers see the old file or the new one, never a mix
             _fsync_dir(warehouse.parent)
-        except BaseException:
+        except BaseException as err:
             for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
                 leftover.unlink(missing_ok=True)
+            if isinstance(err, (duckdb.Error, OSError)) and not isinstance(err, BuildError):
+                # A full disk or a failing write: one clear line, the live warehouse untouched.
+                first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+                raise BuildError(f"{warehouse.parent}: schrijven van het nieuwe warehouse mislukt ({first_line}); "
+                                 "het vorige warehouse is ongewijzigd") from err
             raise
     report.seconds = time.perf_counter() - started
     return report

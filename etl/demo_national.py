@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 import shutil
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -542,7 +541,7 @@ def write_police(out: Path, country: Country, incidents: Incidents) -> dict[str,
         {"Key": f"{c:<6}", "Title": SOORT_MISDRIJF_TITLES[c], "Description": None, "CategoryGroupID": None} for c in codes]))
     demo._write_json(folder / "WijkenEnBuurten.json", demo._odata(table_id, "WijkenEnBuurten", _region_code_list(regions)))
     demo._write_json(folder / "Perioden.json", demo._odata(table_id, "Perioden", [
-        {"Key": k, "Title": f"{m.year} {demo_posts_month(m.month)}", "Description": None, "Status": "Definitief"}
+        {"Key": k, "Title": f"{m.year} {_month_name(m.month)}", "Description": None, "Status": "Definitief"}
         for k, m in zip(period_keys, incidents.months)]))
     rows_by_level = {level: sum(a.size for a in incidents.by_level[level].values()) for level in incidents.by_level}
     table = _PagedTable(folder, table_id, sum(rows_by_level.values()))
@@ -562,7 +561,7 @@ def write_police(out: Path, country: Country, incidents: Incidents) -> dict[str,
 _MONTH_NAMES = ("januari februari maart april mei juni juli augustus september oktober november december").split()
 
 
-def demo_posts_month(month: int) -> str:
+def _month_name(month: int) -> str:
     return _MONTH_NAMES[month - 1]
 
 
@@ -883,8 +882,9 @@ def write_sources(out: Path, post_files: list[tuple[str, str]]) -> None:
         lines += ["[[population]]", f'path = "cbs/{table_id}"', ""]
     lines += ["[[police_crime]]", 'path = "politie/47022NED"', ""]
     lines += ["[[survey]]", 'path = "veiligheidsmonitor/85146NED"', ""]
-    for page_id, rel in post_files:
-        lines += ["[[posts]]", f'path = "{rel}"', 'format = "facebook_graph"', f'page_id = "{page_id}"',
+    # One entry per page, as in the small demo: the folder holds that page's feed as response pages.
+    for page_id in dict.fromkeys(page_id for page_id, _ in post_files):
+        lines += ["[[posts]]", f'path = "posts/{page_id}"', 'format = "facebook_graph"', f'page_id = "{page_id}"',
                   f'exported_at = "{EXPORTED_AT}"', ""]
     (out / "sources.toml").write_text("\n".join(lines), encoding="utf-8")
 

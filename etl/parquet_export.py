@@ -209,8 +209,8 @@ class ParquetWarehouse:
         current = self.version()
         with self._lock:
             if self._con is None or current != self._version:
-                if self._con is not None:
-                    self._con.close()
+                # The old connection is not closed here: other threads may still run cursors on it; it goes when
+                # its last cursor does (as wijkbeeld.db.Warehouse does after a swap).
                 con = duckdb.connect()
                 attach_parquet_views(con, Path(current.path))
                 self._con, self._version = con, current

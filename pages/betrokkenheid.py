@@ -2,6 +2,7 @@
 fast they come, and which themes draw the most engagement."""
 import pandas as pd
 import streamlit as st
+from wijkbeeld.safe import quote_input
 
 from wijkbeeld import q_engagement as qe
 from wijkbeeld import queries as q
@@ -17,7 +18,7 @@ t = state.t
 levels = list(qe.LEVELS)
 wanted = st.query_params.get("niveau")
 if wanted and wanted not in levels:
-    st.warning(f"Niveau '{escape_markdown(wanted)}' bestaat niet; per pagina is gekozen.")
+    st.warning(f"Niveau '{quote_input(wanted)}' bestaat niet; per pagina is gekozen.")
     wanted = None
 level = st.radio(t("Niveau"), levels, index=levels.index(wanted) if wanted else 0, horizontal=True,
                  format_func=lambda k: t(qe.LEVELS[k]), key="engagement_level")

@@ -1,6 +1,7 @@
 """Data en kwaliteit: sources, freshness, rejected records, the build log, indicator definitions, methods and privacy."""
 import pandas as pd
 import streamlit as st
+from wijkbeeld.safe import quote_input
 
 from wijkbeeld import q_quality as qq
 from wijkbeeld.auth import ROLE_LABELS
@@ -78,7 +79,7 @@ else:
     levels = list(qq.LOG_LEVELS)
     wanted = st.query_params.get("log")
     if wanted and wanted not in levels:
-        st.warning(f"Logniveau '{escape_markdown(wanted)}' bestaat niet; alle regels worden getoond.")
+        st.warning(f"Logniveau '{quote_input(wanted)}' bestaat niet; alle regels worden getoond.")
         wanted = None
     level = st.selectbox(t("Niveau"), levels, index=levels.index(wanted) if wanted else 0, key="quality_log_level")
     st.query_params.update({"log": level})

@@ -1,6 +1,7 @@
 """Evaluatie: did the wijk pages go together with a change in registered crime or the survey indicators?"""
 import pandas as pd
 import streamlit as st
+from wijkbeeld.safe import quote_input
 
 from wijkbeeld import q_evaluation as qe
 from wijkbeeld import queries as q
@@ -36,7 +37,7 @@ options = qe.outcome_options(summary)
 keys = list(options)
 wanted = st.query_params.get("uitkomst")
 if wanted and wanted not in keys:
-    st.warning(f"Uitkomst '{wanted}' bestaat niet; de eerste is gekozen.")
+    st.warning(f"Uitkomst '{quote_input(wanted)}' bestaat niet; de eerste is gekozen.")
     wanted = None
 outcome = st.selectbox(t("Uitkomst"), keys, index=keys.index(wanted) if wanted else 0, format_func=options.get,
                        key="evaluatie_outcome")

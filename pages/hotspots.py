@@ -1,6 +1,7 @@
 """Hotspots (police district lead): where did a kind of crime rise more than the area's own history predicts?"""
 import folium
 import streamlit as st
+from wijkbeeld.safe import quote_input
 from streamlit_folium import st_folium
 
 from wijkbeeld import maps, stats
@@ -18,7 +19,7 @@ settings = state.settings
 def url_choice(name: str, options: list[str], default: str, what: str) -> str:
     wanted = st.query_params.get(name)
     if wanted and wanted not in options:
-        st.warning(f"{what} '{wanted}' bestaat niet; '{default}' is gekozen.")
+        st.warning(f"{what} '{quote_input(wanted)}' bestaat niet; '{default}' is gekozen.")
         return default
     return wanted or default
 

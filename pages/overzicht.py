@@ -1,6 +1,7 @@
 """Overzicht (policymaker): the wijk map with a choice of indicator, a sortable table and a card per wijk."""
 import pandas as pd
 import streamlit as st
+from wijkbeeld.safe import quote_input
 from streamlit_folium import st_folium
 
 from wijkbeeld import maps, overview
@@ -22,7 +23,7 @@ if table.empty:
 indicator_keys = list(overview.INDICATORS)
 wanted = st.query_params.get("indicator")
 if wanted and wanted not in indicator_keys:
-    st.warning(f"Indicator '{wanted}' bestaat niet; de eerste is gekozen.")
+    st.warning(f"Indicator '{quote_input(wanted)}' bestaat niet; de eerste is gekozen.")
     wanted = None
 indicator = st.radio(t("Indicator op de kaart"), indicator_keys, horizontal=True,
                      index=indicator_keys.index(wanted) if wanted else 0,
@@ -33,7 +34,7 @@ codes = table["wijk_code"].tolist()
 names = dict(zip(table["wijk_code"], table["wijk_name"]))
 wanted_wijk = st.query_params.get("wijk")
 if wanted_wijk and wanted_wijk not in codes:
-    st.warning(f"Wijk '{wanted_wijk}' hoort niet bij deze gemeente; geen wijk gekozen.")
+    st.warning(f"Wijk '{quote_input(wanted_wijk)}' hoort niet bij deze gemeente; geen wijk gekozen.")
     wanted_wijk = None
 # A click on the map (previous run) selects the wijk here and everywhere else on the page.
 clicked = st.session_state.get("overzicht_map", {}) or {}

@@ -1,5 +1,6 @@
 """Thema's: heat map wijk x theme, monthly trends, the terms behind each theme and redacted example messages."""
 import streamlit as st
+from wijkbeeld.safe import quote_input
 
 from wijkbeeld import q_themes as qt
 from wijkbeeld.auth import ROLE_LABELS
@@ -30,7 +31,7 @@ default_wijk = busiest.index[0] if len(busiest) else None
 wanted_wijk = st.query_params.get("wijk")
 if wanted_wijk and wanted_wijk not in page_wijken:
     reason = "heeft geen wijkpagina" if wanted_wijk in wijk_names else "hoort niet bij deze gemeente"
-    st.warning(f"Wijk '{escape_markdown(wanted_wijk)}' {reason}; de wijk met de meeste berichten is gekozen.")
+    st.warning(f"Wijk '{quote_input(wanted_wijk)}' {reason}; de wijk met de meeste berichten is gekozen.")
     wanted_wijk = None
 
 theme_keys = catalog["theme"].tolist()
@@ -39,7 +40,7 @@ theme_totals = heat.groupby("theme")["theme_messages"].sum(min_count=1).reindex(
 default_theme = theme_totals.astype("Float64").fillna(-1).sort_values(ascending=False, kind="stable").index[0]
 wanted_theme = st.query_params.get("thema")
 if wanted_theme and wanted_theme not in theme_keys:
-    st.warning(f"Thema '{escape_markdown(wanted_theme)}' bestaat niet; het meest besproken thema is gekozen.")
+    st.warning(f"Thema '{quote_input(wanted_theme)}' bestaat niet; het meest besproken thema is gekozen.")
     wanted_theme = None
 
 # --- Heat map ------------------------------------------------------------------------------------------------

@@ -188,12 +188,12 @@ def _proto_strings(message, out: list[str]) -> None:
                 _proto_strings(item, out)
 
 
-def _nodes(node):
+def element_nodes(node):
     yield node
     children = getattr(node, "children", None)
     if isinstance(children, dict):
         for child in children.values():
-            yield from _nodes(child)
+            yield from element_nodes(child)
 
 
 def rendered_texts(at, downloads: list[bytes] | None = None) -> list[str]:
@@ -201,7 +201,7 @@ def rendered_texts(at, downloads: list[bytes] | None = None) -> list[str]:
     (markdown, captions, metrics, alerts, widget labels and options, plotly specs, component arguments such as
     a folium map's HTML), every cell and column name of dataframes and tables, and download payloads."""
     texts: list[str] = []
-    for node in _nodes(at._tree):
+    for node in element_nodes(at._tree):
         proto = getattr(node, "proto", None)
         if proto is not None and hasattr(proto, "ListFields"):
             _proto_strings(proto, texts)

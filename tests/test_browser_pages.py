@@ -57,8 +57,11 @@ def test_a_shared_url_reproduces_the_view(server, page):
 def test_period_choice_carries_to_the_next_page(server, page):
     page.goto(f"{server}/overzicht?gm=GM9999&periode=2024")
     wait_idle(page)
-    page.locator('[data-testid="stSidebarNav"] a', has_text="Hotspots").click()
-    page.wait_for_url(re.compile(r".*/hotspots.*"), timeout=20_000)
+    link = page.locator('[data-testid="stSidebarNav"] a', has_text="Hotspots")
+    link.wait_for(state="visible", timeout=30_000)
+    wait_idle(page)
+    link.click(timeout=60_000)
+    page.wait_for_url(re.compile(r".*/hotspots.*"), timeout=60_000)
     wait_idle(page)
     assert "periode=2024" in page.url
     _no_errors(page)

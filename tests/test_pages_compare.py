@@ -15,6 +15,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.hostile import leaked, non_post_texts, post_texts, rendered_texts
+from wijkbeeld.safe import quote_input
 from wijkbeeld import q_compare as qc
 from wijkbeeld import stats
 from wijkbeeld.db import Warehouse
@@ -109,7 +110,7 @@ def test_validate_selection():
     assert qc.validate_selection("WK2,WK4", codes) == (["WK2", "WK4"], [])
     assert qc.validate_selection(None, codes) == (["WK1", "WK2"], [])
     chosen, warnings = qc.validate_selection("WK3,<script>,WK3", codes)
-    assert chosen == ["WK3", "WK1"] and len(warnings) == 2 and "<script>" in warnings[0]
+    assert chosen == ["WK3", "WK1"] and len(warnings) == 2 and quote_input("<script>") in warnings[0]
     chosen, warnings = qc.validate_selection("WK1,WK2,WK3,WK4,WK5", codes)
     assert chosen == ["WK1", "WK2", "WK3", "WK4"] and "Hoogstens 4" in warnings[0]
 

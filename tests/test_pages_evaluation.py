@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.hostile import leaked, non_post_texts, normalise, post_texts, rendered_texts
+from wijkbeeld.safe import quote_input
 from wijkbeeld import q_evaluation as qe
 from wijkbeeld import stats
 from wijkbeeld.db import Warehouse
@@ -248,7 +249,7 @@ def test_survey_outcome_from_the_url_says_what_two_waves_cannot_show(warehouse_e
 
 def test_invalid_outcome_in_the_url_warns(warehouse_env):
     at = _run({"uitkomst": "maand:<b>x</b>"})
-    assert any("Uitkomst 'maand:<b>x</b>' bestaat niet" in w.value for w in at.warning)
+    assert any(f"Uitkomst '{quote_input('maand:<b>x</b>')}' bestaat niet" in w.value for w in at.warning)
     assert at.selectbox(key="evaluatie_outcome").value == "maand:totaal"
 
 

@@ -15,6 +15,7 @@ from etl.readers.kwb import read_population
 from etl.readers.police import match_area_names, read_police_crime
 
 DATA = Path(__file__).resolve().parent / "data" / "cbs"
+BAD = Path(__file__).resolve().parent / "data" / "bad"
 
 
 @pytest.fixture(scope="session")
@@ -446,3 +447,166 @@ def test_crime_groups_cover_the_real_code_list(real):
         crime_groups.crime_group("0.0.0")
     with pytest.raises(KeyError):
         crime_groups.crime_group("9.9.9")
+
+
+# ------------------------------------------------------------------------------------------- bad input (trust)
+
+
+@pytest.mark.parametrize("first_count", [40, "", "veel"], ids=["numeric column", "empty first", "text first"])
+def test_police_table_text_and_empty_counts_are_rejected(tmp_path, first_count):
+    """A typed data set holds a number or null per count; text or '' is a corrupt cell, rejected with its text,
+    whether the first cell made the column numeric or text (that once crashed the cast). null stays unknown."""
+    folder = copy_table(tmp_path, "47022NED")
+    first = load(folder / "TypedDataSet_001.json")
+    first["value"][0]["GeregistreerdeMisdrijven_1"] = first_count  # a total row: set aside, never checked
+    save(folder / "TypedDataSet_001.json", first)
+    page = load(folder / "TypedDataSet_002.json")
+    for row, count in zip(page["value"], ["veel", "", None]):
+        row["GeregistreerdeMisdrijven_1"] = count
+    save(folder / "TypedDataSet_002.json", page)
+    result = read_police_crime(folder)
+    reasons = {r.record: r.reason for r in result.rejects}
+    assert reasons == {"TypedDataSet_002.json value[0]": "aantal 'veel' is geen getal",
+                       "TypedDataSet_002.json value[1]": "aantal '' is geen getal"}
+    kept = result.frame.set_index("source_record")
+    assert pd.isna(kept.loc["TypedDataSet_002.json value[2]", "count"])  # null: unknown, not rejected, not 0
+    assert kept.loc["TypedDataSet_002.json value[3]", "count"] == 9
+    assert result.frame["count"].dtype == "Int64" and len(result.frame) == 48 - 2
+
+
+def test_police_implausible_years_and_huge_counts_are_rejected(tmp_path):
+    from etl.readers.cbs_odata import EARLIEST_PLAUSIBLE_YEAR, latest_plausible_year
+
+    folder = copy_table(tmp_path, "47022NED")
+    page = load(folder / "TypedDataSet_002.json")
+    page["value"][0]["Perioden"] = "1900JJ00"
+    page["value"][1]["Perioden"] = f"{latest_plausible_year() + 1}MM02"
+    page["value"][2]["Perioden"] = f"{EARLIEST_PLAUSIBLE_YEAR}MM03"  # the edges are plausible
+    page["value"][3]["Perioden"] = f"{latest_plausible_year()}JJ00"
+    page["value"][4]["GeregistreerdeMisdrijven_1"] = 1e300
+    save(folder / "TypedDataSet_002.json", page)
+    result = read_police_crime(folder)
+    reasons = {r.record: r.reason for r in result.rejects}
+    assert set(reasons) == {f"TypedDataSet_002.json value[{i}]" for i in (0, 1, 4)}
+    assert "'1900JJ00' ligt buiten" in reasons["TypedDataSet_002.json value[0]"]
+    assert f"ligt buiten {EARLIEST_PLAUSIBLE_YEAR}-{latest_plausible_year()}" in reasons["TypedDataSet_002.json value[1]"]
+    assert "onmogelijk groot" in reasons["TypedDataSet_002.json value[4]"]
+    assert result.frame["period_start"].dt.year.between(EARLIEST_PLAUSIBLE_YEAR, latest_plausible_year()).all()
+
+
+def test_police_csv_text_count_and_1900_rejected_with_reasons():
+    result = read_police_crime(BAD / "police" / "csv_absurd_values.csv")
+    reasons = {r.record: r.reason for r in result.rejects}
+    assert "'1900 januari' ligt buiten" in reasons["line 4"]
+    assert reasons["line 6"] == "aantal 'veel' is geen getal"
+    assert "line 2" not in reasons and "line 2" in result.frame["source_record"].tolist()
+
+
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_statline_csv_in_utf16_with_or_without_bom(tmp_path, codec):
+    text = ('"Soort misdrijf";"Perioden";"Wijken en buurten";"Geregistreerde misdrijven (aantal)"\r\n'
+            '"1.1.1 Diefstal/inbraak woning";"2024";"BU08670000";"      4"\r\n'
+            '"1.2.3 Diefstal van brom-, snor-, fietsen";"2024";"Café-buurt";"      3"\r\n')
+    expected = tmp_path / "download_utf8.csv"
+    expected.write_text(text, encoding="utf-8")
+    path = tmp_path / "download.csv"
+    path.write_bytes(text.encode(codec))
+    frame = read_cbs_csv(path)
+    pd.testing.assert_frame_equal(frame, read_cbs_csv(expected), check_like=False, check_flags=False)
+    assert frame["Wijken en buurten"].tolist() == ["BU08670000", "Café-buurt"]
+
+
+@pytest.mark.parametrize("content, problem", [
+    ('"Perioden";"Regio\'s"\r\n"2024";"x"\r\n'.encode("utf-16")[:-1], "UTF-16"),  # cut inside a character
+    (b'"Perioden";"Regio\'s"\r\n"2024";"\x81\x8d\xff"\r\n', "tekencodering"),  # neither UTF-8 nor cp1252
+    (b'"Perioden";"Regio\'s"\x00\x00\x01\x02\x03', "binair"),
+])
+def test_statline_csv_undecodable_is_a_source_error(tmp_path, content, problem):
+    path = tmp_path / "download.csv"
+    path.write_bytes(content)
+    with pytest.raises(SourceError) as caught:
+        read_cbs_csv(path)
+    assert problem in str(caught.value) and "download.csv" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_veiligheidsmonitor_fractional_negative_respondents_and_far_waves(tmp_path):
+    from etl.readers.cbs_odata import latest_plausible_year
+    from etl.readers.veiligheidsmonitor import read_veiligheidsmonitor
+
+    folder = copy_table(tmp_path, "85146NED")
+    data = load(folder / "TypedDataSet.json")
+    rows = data["value"]
+    values = [i for i, r in enumerate(rows) if r["Marges"].strip() == "MW00000" and r["Respondenten_8"] is not None]
+    rows[values[0]]["Respondenten_8"] = 0.5  # once crashed the Int64 cast
+    rows[values[1]]["Respondenten_8"] = -45
+    region, period = rows[values[2]]["RegioS"], rows[values[2]]["Perioden"]
+    for row in rows:  # one whole wave (value and margins) moved far into the future
+        if row["RegioS"] == region and row["Perioden"] == period:
+            row["Perioden"] = f"{latest_plausible_year() + 73}JJ00"
+    save(folder / "TypedDataSet.json", data)
+    result = read_veiligheidsmonitor(folder)
+    by_record: dict[str, set[str]] = {}
+    for reject in result.rejects:
+        by_record.setdefault(reject.record, set()).add(reject.reason.split(" (")[0])
+    assert by_record == {
+        f"TypedDataSet.json value[{values[0]}]": {"aantal respondenten is geen geheel getal"},
+        f"TypedDataSet.json value[{values[1]}]": {"aantal respondenten is negatief of onmogelijk groot"},
+        f"TypedDataSet.json value[{values[2]}]": {f"jaar van de meting ligt buiten 1990-{latest_plausible_year()}"},
+    }
+    frame = result.frame
+    assert frame["respondents"].dtype == "Int64" and (frame["respondents"].dropna() >= 0).all()
+    assert frame["period_start"].dt.year.max() <= latest_plausible_year()
+    # no phantom rows: every row kept comes from a record of the file
+    assert frame["source_record"].notna().all() and len(frame) + len(result.rejects) == len(read_veiligheidsmonitor(DATA / "85146NED").frame)
+
+
+def test_survey_respondents_1900_and_repeated_respondents(tmp_path):
+    from etl.readers.survey_respondents import read_survey_respondents
+
+    path = tmp_path / "enquete.csv"
+    path.write_text("respondent;wijk;jaar;Rapportcijfer veiligheid in de buurt\n"
+                    "1;WK086700;2023;7\n2;WK086700;1900;8\n3;WK086700;2100;7\n1;WK086700;2023;6\n"
+                    "1;WK086700;2021;6\n;WK086700;2023;5\n;WK086700;2023;5\n", encoding="utf-8")
+    result = read_survey_respondents(path)
+    reasons = {r.record: r.reason for r in result.rejects}
+    assert set(reasons) == {"line 3", "line 4", "line 5"}
+    assert "jaar 1900 ligt buiten" in reasons["line 3"] and "jaar 2100 ligt buiten" in reasons["line 4"]
+    assert "respondent '1' staat al eerder" in reasons["line 5"]
+    # the same respondent in another wave (a panel) and rows without a number are kept
+    assert result.frame["source_record"].tolist() == ["line 2", "line 6", "line 7", "line 8"]
+
+
+# ------------------------------------------------------------------------------------------- incident events
+
+
+@pytest.fixture(scope="module")
+def buurten():
+    from etl.readers.boundaries import read_boundaries
+
+    return read_boundaries(Path(__file__).resolve().parent / "data" / "geo" / "pdok_buurten_p1.json").frame
+
+
+@pytest.mark.parametrize("body", [
+    "datum,soort,x,y\n2024-01-05,Overlast,,\n2024-02-05,Overlast,,\n",  # every coordinate empty (crashed)
+    "datum,soort,lat,lon\ngisteren,Overlast,51.6828,5.0474\n2024-01-05,,51.6828,5.0474\n",  # nothing survives (crashed)
+    "datum,soort,lat,lon\n1900-01-01,Overlast,51.6828,5.0474\n2100-01-01,Overlast,51.6828,5.0474\n",
+])
+def test_incident_events_with_no_usable_event_give_an_empty_result(tmp_path, buurten, body):
+    from etl.readers.incident_events import read_incident_events
+    from etl.readers.police import POLICE_COLUMNS
+
+    path = tmp_path / "meldingen.csv"
+    path.write_text(body, encoding="utf-8")
+    result = read_incident_events(path, buurten)
+    assert result.frame.empty and list(result.frame.columns) == list(POLICE_COLUMNS)
+    assert [r.record for r in result.rejects] == ["line 2", "line 3"] and result.records_read == 2
+    assert any("geen van de 2 gebeurtenissen" in n for n in result.notes)
+
+
+def test_incident_events_reject_implausible_dates(buurten):
+    from etl.readers.incident_events import read_incident_events
+
+    result = read_incident_events(BAD / "events" / "absurd_values.csv", buurten)
+    reasons = {r.record: r.reason for r in result.rejects}
+    assert "'1900-01-01' ligt buiten" in reasons["line 3"] and "'2100-01-01' ligt buiten" in reasons["line 4"]
+    assert set(result.frame["period_start"]) == {pd.Timestamp("2024-01-01")}

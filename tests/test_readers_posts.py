@@ -461,6 +461,41 @@ def test_whatsapp_zip_export(tmp_path):
     assert len(frame) == 6
 
 
+def _zip_chat(path: Path, chat: bytes) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("_chat.txt", chat)
+    return path
+
+
+def test_whatsapp_zip_beyond_the_size_cap_is_refused(tmp_path, monkeypatch):
+    import etl.readers.whatsapp as whatsapp
+
+    chat = b"01-05-2024 10:00 - Piet: " + b"a" * 200 + b"\n"
+    monkeypatch.setattr(whatsapp, "MAX_CHAT_BYTES", 50 * len(chat))
+    fits = _zip_chat(tmp_path / "fits.zip", chat * 50)
+    assert len(read_whatsapp(fits, page_ref="Buurt").frame) == 50
+    path = _zip_chat(tmp_path / "WhatsApp Chat - Buurt.zip", chat * 51)
+    with pytest.raises(SourceError) as caught:
+        read_whatsapp(path, page_ref="Buurt")
+    message = str(caught.value)
+    assert "WhatsApp Chat - Buurt.zip" in message and "inflates to" in message and "\n" not in message
+
+
+def test_whatsapp_zip_that_lies_about_its_size_or_is_corrupt_is_a_source_error(tmp_path):
+    chat = b"01-05-2024 10:00 - Piet: " + b"a" * 2000 + b"\n"
+    lying = bytearray(_zip_chat(tmp_path / "lying.zip", chat * 100).read_bytes())
+    central = lying.rindex(b"PK\x01\x02")
+    lying[central + 24:central + 28] = (100).to_bytes(4, "little")  # declares 100 bytes, holds 200 KB
+    (tmp_path / "lying.zip").write_bytes(bytes(lying))
+    corrupt = bytearray(_zip_chat(tmp_path / "corrupt.zip", chat * 100).read_bytes())
+    corrupt[40:60] = b"\xff" * 20  # inside the deflate stream
+    (tmp_path / "corrupt.zip").write_bytes(bytes(corrupt))
+    for name in ("lying.zip", "corrupt.zip"):
+        with pytest.raises(SourceError) as caught:
+            read_whatsapp(tmp_path / name, page_ref="Buurt")
+        assert name in str(caught.value) and "broken zip" in str(caught.value) and "\n" not in str(caught.value)
+
+
 # ---------------------------------------------------------------------------------------------------- plain CSV
 
 def test_plain_csv():
@@ -494,6 +529,17 @@ def test_plain_csv_bad_rows_and_missing_columns():
     with pytest.raises(SourceError) as err:
         read_plain_csv(BAD / "plain_missing_cols.csv")
     assert "plain_missing_cols.csv" in str(err.value) and "time, text, author" in str(err.value)
+
+
+def test_plain_csv_missing_columns_error_is_one_line_whatever_the_header(tmp_path):
+    path = tmp_path / "posts.csv"
+    path.write_text('"pa\nge","mo\r\nment","' + "x" * 500 + '"\nBuurt,2024-05-01 12:00,hallo\n', encoding="utf-8")
+    with pytest.raises(SourceError) as caught:
+        read_plain_csv(path)
+    message = str(caught.value)
+    assert "\n" not in message and "\r" not in message and "posts.csv" in message
+    assert "missing required columns: page, time, text, author" in message and "pa ge, mo ment" in message
+    assert len(message) < len(str(path)) + 200  # a long column name is cut
 
 
 def test_plain_csv_huge_field_rejected(tmp_path):

@@ -165,7 +165,6 @@ def test_sigkill_at_the_critical_moments(sources, live, phase, swapped):
         assert _assert_usable(live) == previous_id
 
 
-@pytest.mark.xfail(strict=True, reason="etl/build.py does not yet remove temp files of killed builds (see docs/security.md)")
 def test_a_build_clears_temp_files_left_by_a_killed_build(sources, live):
     stale = live.with_name(f".{live.name}.20260101T000000-dead00.building")
     stale.write_bytes(b"\0" * 4096)
@@ -219,7 +218,6 @@ def test_a_full_disk_while_writing_leaves_the_previous_warehouse(full_disk_build
     _assert_usable(live)
 
 
-@pytest.mark.xfail(strict=True, reason="etl/build.py lets duckdb.Error escape as a traceback (see docs/security.md)")
 def test_a_full_disk_gives_one_clear_message(full_disk_build):
     _, _, returncode, output = full_disk_build
     assert returncode == 1 and "BUILD MISLUKT" in output and "Traceback" not in output
@@ -302,9 +300,6 @@ def test_the_dashboard_reads_without_errors_while_a_build_swaps_the_file(sources
         t.join(timeout=60)
     wh.close()
     assert "error" not in outcome, outcome.get("error")
-    if errors and all("ResourceInUse" in e for e in errors):
-        pytest.xfail(f"known bug in wijkbeeld/db.py (closes the old connection while other threads' cursors run; "
-                     f"fix in docs/security.md): {len(errors)} reader errors in {queries} queries")
     assert errors == [], f"{len(errors)} reader errors in {queries} queries, first: {errors[:3]}"
     assert queries > 10 and len(tokens) >= 2, (queries, tokens)
 

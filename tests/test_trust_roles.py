@@ -264,9 +264,13 @@ def test_without_sign_in_a_banner_says_the_dashboard_is_open(hostile, tmp_path):
     assert not any("Aangemeld" in c.value for c in at.sidebar.caption)
 
 
-def test_an_incomplete_sign_in_setup_shows_an_error_not_the_data(hostile, tmp_path):
+@pytest.mark.parametrize("secrets_text", ['[auth]\nclient_id = "x"\n', '[auth\nredirect_uri = ',
+                                          '[auth]\nredirect_uri = "http://x/cb"\ncookie_secret = "s"\n'
+                                          '[wijkbeeld.roles]\ndefault = "superuser"\n'],
+                         ids=["incomplete-auth", "not-toml", "unknown-role"])
+def test_a_broken_sign_in_setup_shows_an_error_not_the_data(hostile, tmp_path, secrets_text):
     broken = tmp_path / "secrets.toml"
-    broken.write_text('[auth]\nclient_id = "x"\n', encoding="utf-8")
+    broken.write_text(secrets_text, encoding="utf-8")
     at = _run(SCRIPTS[0], USERS["beheer"], warehouse=hostile, secrets=broken).at
     assert at.error and "Aanmeldinstellingen" in at.error[0].value
     assert not _has_data(at) and not at.markdown

@@ -15,6 +15,9 @@ import duckdb
 import pandas as pd
 
 
+ALIAS = "wh"  # the name the warehouse file is attached under
+
+
 class WarehouseMissing(Exception):
     pass
 
@@ -56,11 +59,19 @@ class Warehouse:
         current = self.version()
         with self._lock:
             if self._con is None or current != self._version:
-                if self._con is not None:
-                    self._con.close()
-                self._con = duckdb.connect(str(self.path), read_only=True)
+                # Never close the old connection here: other threads may still be running cursors on it. Dropping
+                # our reference is enough; DuckDB closes that database once its last cursor is gone. The file is
+                # ATTACHed to a fresh in-memory database because duckdb.connect(path) would hand back the cached
+                # instance of the old file (DuckDB caches open databases by path within a process).
+                con = duckdb.connect(":memory:")
+                quoted = str(self.path).replace("'", "''")  # a path from settings, never from user input
+                con.execute(f"ATTACH '{quoted}' AS {ALIAS} (READ_ONLY)")
+                con.execute(f"USE {ALIAS}")
+                self._con = con
                 self._version = current
-            return self._con.cursor()
+            cur = self._con.cursor()
+        cur.execute(f"USE {ALIAS}")  # cursors do not inherit USE
+        return cur
 
     def query(self, sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
         cur = self.cursor()

@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 from wijkbeeld import i18n, stats
 from wijkbeeld import queries as q
 from wijkbeeld.db import Warehouse
+from wijkbeeld.safe import quote_input
 from wijkbeeld.q_hotspots import GROUP_TOTAL, group_label, nl_number
 
 MIN_WIJKEN, MAX_WIJKEN = 2, 4
@@ -96,7 +97,7 @@ def validate_selection(wanted: str | None, codes: list[str]) -> tuple[list[str],
     asked = [c.strip() for c in (wanted or "").split(",") if c.strip()]
     unknown = [c for c in asked if c not in codes]
     if unknown:
-        warnings.append(f"Onbekende wijk(en) genegeerd: {', '.join(unknown[:5])}.")
+        warnings.append(f"Onbekende wijk(en) genegeerd: {', '.join(quote_input(u) for u in unknown[:5])}.")
     selection = list(dict.fromkeys(c for c in asked if c in codes))
     if len(selection) > MAX_WIJKEN:
         warnings.append(f"Hoogstens {MAX_WIJKEN} wijken tegelijk; de eerste {MAX_WIJKEN} zijn gekozen.")

@@ -1,13 +1,15 @@
 """Hostile-text handling for everything the dashboard shows or hands out.
 
-Post text, page names and file contents are written by anyone. They are escaped before they reach HTML
-(map tooltips and popups, summaries) and neutralised before they reach a spreadsheet (CSV/Excel downloads).
+Post text, page and area names, file contents and URL parameters are written by anyone. They are escaped for
+the context they reach (Markdown, HTML tooltips, Plotly labels, a warning quoting the URL) and neutralised
+before they reach a spreadsheet (CSV/Excel downloads). docs/security.md says which function goes where.
 """
 from __future__ import annotations
 
 import html
 import io
 import re
+import unicodedata
 
 import pandas as pd
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -43,6 +45,20 @@ def escape_markdown(value: object) -> str:
         return ""
     text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(value))
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+# Longest value from the URL (or another outside source) that a message quotes back to the reader.
+QUOTED_INPUT_MAX_CHARS = 60
+
+
+def quote_input(value: object, max_chars: int = QUOTED_INPUT_MAX_CHARS) -> str:
+    """A value someone put in the URL, quoted back in a warning ("Wijk '...' bestaat niet"): control and
+    bidi-format characters shown as U+FFFD (no right-to-left tricks), cut at max_chars with '…', and escaped
+    for Markdown, so a crafted link shows a short literal text, not a clickable link or a page of 'AAAA'."""
+    text = "" if value is None else str(value)
+    cut = text[:max_chars] + ("…" if len(text) > max_chars else "")
+    visible = "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cf", "Cs") else ch for ch in cut)
+    return escape_markdown(visible)
 
 
 def neutralise_cell(value: object) -> object:

@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
+from wijkbeeld.safe import quote_input
 
 from wijkbeeld import queries as q
 from wijkbeeld.auth import ROLE_LABELS, Access, current_access
@@ -158,7 +159,7 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
     names = dict(zip(gemeenten["gemeente_code"], gemeenten["gemeente_name"]))
     wanted = _param("gm")
     if wanted and wanted not in codes:
-        _invalid(f"Gemeente '{wanted}' komt niet voor; de eerste gemeente is gekozen.")
+        _invalid(f"Gemeente '{quote_input(wanted)}' komt niet voor; de eerste gemeente is gekozen.")
         wanted = None
     with st.sidebar:
         lang = st.radio(translate("Taal", lang), list(LANGUAGES), index=list(LANGUAGES).index(lang),
@@ -170,7 +171,7 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
         wanted_period = _param("periode")
         keys = list(options)
         if wanted_period and wanted_period not in options:
-            _invalid(f"Periode '{wanted_period}' bestaat niet voor deze gemeente; de laatste 12 maanden zijn gekozen.")
+            _invalid(f"Periode '{quote_input(wanted_period)}' bestaat niet voor deze gemeente; de laatste 12 maanden zijn gekozen.")
             wanted_period = None
         if keys:
             period_key = st.selectbox(translate("Periode", lang), keys, index=keys.index(wanted_period) if wanted_period else 0,

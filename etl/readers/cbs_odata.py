@@ -34,6 +34,16 @@ PAGE_PATTERN = re.compile(r"^TypedDataSet_(\d{3,})\.json$")
 # StatLine cell symbols: '.' unknown/withheld, 'x' secret, '?' unreliable -> NA. '-' means "nihil" (zero).
 WITHHELD_SYMBOLS = frozenset({".", "x", "?", ""})
 NIHIL_SYMBOL = "-"
+# UTF-16 without a BOM is recognised by its NUL bytes: in the first UTF16_SNIFF_BYTES, more than this share of
+# the bytes at odd (little endian) or even (big endian) positions is NUL, as for Latin text in UTF-16.
+UTF16_SNIFF_BYTES = 4096
+UTF16_NUL_SHARE = 0.6
+# Whole numbers up to 2**53 are exact in a float and fit Int64; a bigger 'count' is a broken cell and stays Float64
+MAX_EXACT_INTEGER = 2**53
+# Plausible years for data about a wijk today: registrations, survey waves and events before 1990 or after next
+# year are typos or broken exports (StatLine wijk/buurt tables start in the 2000s), not history or forecasts.
+EARLIEST_PLAUSIBLE_YEAR = 1990
+LATEST_PLAUSIBLE_YEAR_AHEAD = 1  # years after the current one still accepted (a wave published early)
 
 
 @dataclass
@@ -49,6 +59,9 @@ class CbsTable:
     table_infos: dict = field(default_factory=dict)
     page_files: list[str] = field(default_factory=list)
     page_rows: list[int] = field(default_factory=list)
+    # numeric topic -> the cells that held something other than a number (text such as 'veel'), as text indexed
+    # by row position; `data` holds NA there, so a reader that must not take them for 'unknown' can reject them
+    non_numeric: dict[str, pd.Series] = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -266,9 +279,12 @@ def _strip_codes(values: list) -> pd.Series:
     return pd.Series(taken, dtype="string")
 
 
-def _type_columns(columns: dict[str, list], props: pd.DataFrame) -> pd.DataFrame:
-    """Dimensions and text topics -> stripped strings; numeric topics -> Int64 (0 decimals) or Float64."""
+def _type_columns(columns: dict[str, list], props: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """Dimensions and text topics -> stripped strings; numeric topics -> Int64 (0 decimals) or Float64.
+
+    Also returns, per numeric topic, the cells that held something that is no number (NA in the frame)."""
     out = {}
+    non_numeric = {}
     kinds = dict(zip(props["Key"], props["Type"]))
     decimals = dict(zip(props["Key"], props["Decimals"]))
     for column, values in columns.items():
@@ -277,14 +293,18 @@ def _type_columns(columns: dict[str, list], props: pd.DataFrame) -> pd.DataFrame
         if kind in DIMENSION_TYPES or isinstance(sample, str):
             out[column] = _strip_codes(values)
             continue
-        numbers = pd.to_numeric(pd.Series(values, dtype=object), errors="coerce").astype("Float64")
+        raw = pd.Series(values, dtype=object)
+        numbers = pd.to_numeric(raw, errors="coerce").astype("Float64")
+        odd = np.flatnonzero(numbers.isna().to_numpy(dtype=bool) & raw.notna().to_numpy(dtype=bool))
+        non_numeric[column] = pd.Series(raw.iloc[odd].map(str).to_numpy(), index=odd, dtype="string")
         whole = numbers.dropna()
-        integral = bool((whole == whole.round()).all())
+        # Int64 only when every value is whole and fits: a cell like 1e300 would otherwise wrap around silently
+        integral = bool((whole == whole.round()).all()) and bool((whole.abs() < MAX_EXACT_INTEGER).all())
         if integral and (column == "ID" or str(decimals.get(column)).strip() in ("0", "0.0")):
             out[column] = numbers.round().astype("Int64")
         else:
             out[column] = numbers
-    return pd.DataFrame(out)
+    return pd.DataFrame(out), non_numeric
 
 
 def read_cbs_table(folder: Path | str) -> CbsTable:
@@ -305,7 +325,7 @@ def read_cbs_table(folder: Path | str) -> CbsTable:
     absent = [d for d in dims if d not in columns]
     if absent:
         raise SourceError(folder / page_files[0], f"dimensiekolommen ontbreken in de data: {', '.join(absent)}")
-    data = _type_columns(columns, props)
+    data, non_numeric = _type_columns(columns, props)
     table_id = str(infos.get("Identifier") or folder.name).strip()
     return CbsTable(
         table_id=table_id,
@@ -317,6 +337,7 @@ def read_cbs_table(folder: Path | str) -> CbsTable:
         table_infos=infos,
         page_files=page_files,
         page_rows=page_rows,
+        non_numeric=non_numeric,
     )
 
 
@@ -324,6 +345,8 @@ def read_cbs_table(folder: Path | str) -> CbsTable:
 
 
 def _decode(path: Path) -> str:
+    """UTF-8 (with or without BOM), UTF-16 (with BOM, or without when the NUL bytes give it away) or, for older
+    StatLine downloads, Windows-1252. Anything else is a SourceError, never a UnicodeDecodeError."""
     if not path.exists():
         raise SourceError(path, "bestand ontbreekt")
     if path.is_dir():
@@ -331,10 +354,41 @@ def _decode(path: Path) -> str:
     raw = path.read_bytes()
     if not raw.strip():
         raise SourceError(path, "bestand is leeg")
+    utf16 = _utf16_codec(raw)
+    if utf16:
+        try:
+            text = raw.decode(utf16)
+        except UnicodeDecodeError as err:
+            raise SourceError(path, f"UTF-16-bestand is beschadigd of afgebroken (byte {err.start})") from None
+        if not text.strip("\ufeff \r\n\t"):
+            raise SourceError(path, "bestand is leeg")
+        return text
+    if b"\x00" in raw:
+        raise SourceError(path, "binair bestand (NUL-bytes), geen CSV-download")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
+        pass
+    try:
         return raw.decode("cp1252")  # older StatLine downloads
+    except UnicodeDecodeError as err:
+        raise SourceError(path, f"tekencodering onbekend: geen UTF-8, UTF-16 of Windows-1252 (byte {err.start})") from None
+
+
+def _utf16_codec(raw: bytes) -> str | None:
+    """'utf-16' when the file starts with a UTF-16 BOM; 'utf-16-le'/'-be' when, without BOM, most bytes at odd
+    (even) positions are NUL, as ASCII text in UTF-16 is; else None."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    head = np.frombuffer(raw[:UTF16_SNIFF_BYTES], dtype=np.uint8)
+    if head.size < 4:
+        return None
+    even_nul, odd_nul = np.mean(head[0::2] == 0), np.mean(head[1::2] == 0)
+    if odd_nul > UTF16_NUL_SHARE and even_nul < 1 - UTF16_NUL_SHARE:
+        return "utf-16-le"
+    if even_nul > UTF16_NUL_SHARE and odd_nul < 1 - UTF16_NUL_SHARE:
+        return "utf-16-be"
+    return None
 
 
 def read_cbs_csv(path: Path | str) -> pd.DataFrame:
@@ -354,13 +408,16 @@ def read_cbs_csv(path: Path | str) -> pd.DataFrame:
     body: list[list[str]] = []
     lines: list[int] = []
     start = 1
-    for row in reader:
-        if header is None:
-            header = [h.strip() for h in row]
-        elif any(cell.strip() for cell in row):
-            body.append(row)
-            lines.append(start)
-        start = reader.line_num + 1
+    try:
+        for row in reader:
+            if header is None:
+                header = [h.strip() for h in row]
+            elif any(cell.strip() for cell in row):
+                body.append(row)
+                lines.append(start)
+            start = reader.line_num + 1
+    except csv.Error as err:  # e.g. a field beyond the csv module's size limit
+        raise SourceError(path, f"regel {reader.line_num}: niet leesbaar als CSV ({err})") from None
     if not body:
         raise SourceError(path, "download bevat alleen een kopregel")
     width = len(header)
@@ -430,9 +487,25 @@ def parse_periods(codes: pd.Series) -> pd.DataFrame:
 
 def month_starts(year: pd.Series, month: pd.Series) -> pd.Series:
     """Vectorised first-of-month timestamps (datetime64[ns]); NaT where year or month is missing."""
-    ordinal = (pd.to_numeric(year, errors="coerce") - 1970) * 12 + pd.to_numeric(month, errors="coerce") - 1
+    years = pd.to_numeric(year, errors="coerce").astype("float64")
+    ordinal = (years - 1970) * 12 + pd.to_numeric(month, errors="coerce") - 1
     ordinal = ordinal.astype("float64").to_numpy()
-    known = ~np.isnan(ordinal)
+    # a year such as 9999 does not fit datetime64[ns] and would wrap around silently: NaT instead
+    known = ~np.isnan(ordinal) & (years.to_numpy() > 1678) & (years.to_numpy() < 2262)
     months = np.full(len(ordinal), np.datetime64("NaT"), dtype="datetime64[M]")
     months[known] = ordinal[known].astype("int64").astype("datetime64[M]")
     return pd.Series(months.astype("datetime64[ns]"), index=year.index)
+
+
+def latest_plausible_year() -> int:
+    return pd.Timestamp.now(tz="UTC").year + LATEST_PLAUSIBLE_YEAR_AHEAD
+
+
+def implausible_years(starts: pd.Series) -> pd.Series:
+    """True where a known date lies outside EARLIEST_PLAUSIBLE_YEAR..latest_plausible_year(); NA dates -> False."""
+    years = pd.to_datetime(starts).dt.year
+    return ((years < EARLIEST_PLAUSIBLE_YEAR) | (years > latest_plausible_year())).fillna(False).astype(bool)
+
+
+def plausible_years_text() -> str:
+    return f"{EARLIEST_PLAUSIBLE_YEAR}-{latest_plausible_year()}"

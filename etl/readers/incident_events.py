@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from etl.readers.base import Reject, ReadResult, SourceError
-from etl.readers.police import POLICE_COLUMNS
+from etl.readers.cbs_odata import implausible_years, plausible_years_text
+from etl.readers.police import POLICE_COLUMNS, empty_police_frame
 
 DATE_COLUMNS = ("datum", "date", "datum_melding", "meldingsdatum", "created_at", "tijdstip", "datetime")
 TYPE_COLUMNS = ("type", "soort", "categorie", "category", "soort_melding", "incidenttype", "onderwerp")
@@ -58,11 +59,18 @@ def _points(raw: pd.DataFrame, path: Path) -> tuple[gpd.GeoSeries, str]:
         xs, ys, crs = _number(raw[lon]), _number(raw[lat]), "EPSG:4326"
     elif x and y:
         xs, ys = _number(raw[x]), _number(raw[y])
-        # 'x'/'y' columns hold RD New unless the values are degrees
-        crs = "EPSG:4326" if (xs.abs().max() or 0) <= 180 and (ys.abs().max() or 0) <= 90 else "EPSG:28992"
+        # 'x'/'y' columns hold RD New unless the values are degrees (no number at all: every row is rejected
+        # for its location anyway, so the choice does not matter)
+        crs = "EPSG:4326" if _largest(xs) <= 180 and _largest(ys) <= 90 else "EPSG:28992"
     else:
         raise SourceError(path, f"geen locatiekolommen (lat/lon of RD x/y); gevonden: {', '.join(raw.columns)}")
     return gpd.GeoSeries(gpd.points_from_xy(xs, ys), index=raw.index, crs=crs), crs
+
+
+def _largest(values: pd.Series) -> float:
+    """Largest absolute value, 0 when there is none (max() of an all-NA column is NA, not a number)."""
+    largest = values.abs().max()
+    return 0.0 if pd.isna(largest) else float(largest)
 
 
 def parse_event_dates(values: pd.Series) -> pd.Series:
@@ -100,6 +108,8 @@ def read_incident_events(
 
     reasons = pd.Series(pd.NA, index=raw.index, dtype="string")
     reasons = reasons.mask(when.isna(), "datum '" + raw[date_col].fillna("") + "' onleesbaar")
+    reasons = reasons.mask(reasons.isna() & implausible_years(when),
+                           "datum '" + raw[date_col].fillna("") + f"' ligt buiten {plausible_years_text()}")
     reasons = reasons.mask(reasons.isna() & (kind.isna() | (kind == "")), "type ontbreekt")
     reasons = reasons.mask(reasons.isna() & (points.x.isna() | points.y.isna()), "locatie ontbreekt of is geen getal")
 
@@ -109,6 +119,9 @@ def read_incident_events(
     for level in ("buurt", "wijk"):
         polygons = boundaries[(boundaries["level"] == level) & ~boundaries.geometry.is_empty]
         if polygons.empty:
+            continue
+        if pts.empty:  # nothing to place: an empty join result with the columns used below
+            area_index[level] = pd.DataFrame({"code": pd.Series(dtype="string"), "wijk_code": pd.Series(dtype="string")})
             continue
         joined = gpd.sjoin(pts, polygons[["code", "wijk_code", "geometry"]].to_crs("EPSG:4326"), how="left", predicate="within")
         joined = joined[~joined.index.duplicated(keep="first")]  # a point on a shared border counts once
@@ -134,6 +147,9 @@ def read_incident_events(
          "month": month, "label": kind[good], "code": kind[good].str.casefold()}
     )
     table = source_table or f"incidenten:{path.name}"
+    if events.empty:
+        notes = [f"{path.name}: geen van de {len(raw)} gebeurtenissen is bruikbaar (zie de afgewezen regels)"]
+        return ReadResult(frame=empty_police_frame(), rejects=rejects, notes=notes, records_read=len(raw))
     frames = []
     for level in ("buurt", "wijk"):
         counted = events.dropna(subset=[level]).groupby([level, "month", "code"], as_index=False).agg(

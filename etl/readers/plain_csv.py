@@ -34,6 +34,8 @@ PLATFORM = "csv"
 LOCAL_TZ = "Europe/Amsterdam"
 REQUIRED = ("page", "time", "text", "author")
 OPTIONAL = ("reactions", "comments", "shares", "id", "parent_id", "kind")
+# Column names quoted in an error message are cut to this length (a header can hold anything, even a post).
+HEADER_NAME_CHARS = 60
 _SNIFF_SEPARATORS = (",", ";", "\t", "|")
 
 
@@ -154,7 +156,8 @@ def column_map(path: Path, header: list[str], required: tuple[str, ...], optiona
         position.setdefault(name.strip().lower(), i)
     missing = [c for c in required if c.lower() not in position]
     if missing:
-        raise SourceError(path, f"missing required columns: {', '.join(missing)} (found: {', '.join(header[:40])})")
+        found = ", ".join(" ".join(name.split())[:HEADER_NAME_CHARS] for name in header[:40])  # one line, whatever the header holds
+        raise SourceError(path, f"missing required columns: {', '.join(missing)} (found: {found})")
     return {c: position[c.lower()] for c in (*required, *optional) if c.lower() in position}
 
 

@@ -21,9 +21,11 @@ from etl.crime_groups import SOORT_MISDRIJF_TITLES, TOTAL_CODE
 from etl.readers.base import Reject, ReadResult, SourceError
 from etl.readers.cbs_odata import (
     CbsTable,
+    implausible_years,
     month_starts,
     parse_cbs_number,
     parse_periods,
+    plausible_years_text,
     read_cbs_csv,
     read_cbs_table,
     read_code_list_csv,
@@ -51,6 +53,9 @@ KNOWN_TABLES = {
     "47013NED": "misdrijven per gemeente",
 }
 AREA_CODE_PATTERN = r"^(NL\d{2}|LD\d{2}|PV\d{2}|RE\d{2}|GM\d{4}|WK\d{6}|BU\d{8})$"
+# Not even the whole country registers ten million crimes of one kind in one period: a bigger number is a broken export
+# (1e300 from a tool's float, 10^20 from a typo) and would overflow the Int64 count.
+MAX_COUNT = 10_000_000
 _MONTHS_NL = {
     "januari": 1, "februari": 2, "maart": 3, "april": 4, "mei": 5, "juni": 6, "juli": 7,
     "augustus": 8, "september": 9, "oktober": 10, "november": 11, "december": 12,
@@ -122,10 +127,19 @@ def _finish(
             lambda r: f"onleesbare periode '{r['period_code']}' (verwacht bijv. 2024MM03 of 2024JJ00)",
         ),
         (
+            implausible_years(periods["period_start"]),
+            lambda r: f"periode '{r['period_code']}' ligt buiten {plausible_years_text()} (tikfout of kapotte export)",
+        ),
+        (
             periods["period_type"].isin(["kwartaal"]).fillna(False).astype(bool),
             lambda r: f"kwartaalperiode '{r['period_code']}' wordt niet ondersteund (alleen maand en jaar)",
         ),
         (frame["count_bad"], lambda r: f"aantal '{r['count_raw']}' is geen getal"),
+        (
+            pd.Series(~np.isfinite(frame["count"].astype("float64").fillna(0).to_numpy()), index=frame.index)
+            | (frame["count"] > MAX_COUNT).fillna(False),
+            lambda r: f"aantal {r['count_raw']} is onmogelijk groot",
+        ),
         ((frame["count"] < 0).fillna(False).astype(bool), lambda r: f"negatief aantal {r['count']}"),
         (
             ((frame["count"] % 1) != 0).fillna(False).astype(bool),
@@ -192,6 +206,26 @@ def _police_dimensions(table: CbsTable) -> tuple[str, str, str, str]:
     return crime_dim, geo[0], time[0], count_key
 
 
+def _table_counts(table: CbsTable, count_key: str) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """The count topic as Float64, its raw cells, and where it is no number. A typed data set gives a number or
+    null (unknown); anything else in a count cell ('veel', '') is a corrupt cell. A typed topic is numeric
+    already (text the API put in it is NA there, kept in table.non_numeric); a topic whose first cell was text
+    came as strings and is parsed here, never cast blindly."""
+    values = table.data[count_key]
+    if not pd.api.types.is_numeric_dtype(values):
+        text = values.astype("string")
+        count = pd.to_numeric(text.str.strip(), errors="coerce").astype("Float64")
+        return count, values, (text.notna() & count.isna()).astype(bool)
+    odd = table.non_numeric.get(count_key, pd.Series([], dtype="string"))
+    bad = np.zeros(len(values), dtype=bool)
+    bad[odd.index.to_numpy(dtype="int64")] = True
+    raw = values
+    if odd.size:
+        raw = values.astype(object)
+        raw.iloc[odd.index.to_numpy(dtype="int64")] = odd.to_numpy(dtype=object)
+    return values.astype("Float64"), raw, pd.Series(bad, index=values.index)
+
+
 def _read_table(folder: Path) -> ReadResult:
     table = read_cbs_table(folder)
     crime_dim, geo_dim, time_dim, count_key = _police_dimensions(table)
@@ -199,6 +233,7 @@ def _read_table(folder: Path) -> ReadResult:
     crime_labels = table.labels(crime_dim)
     area_labels = table.labels(geo_dim)
     crime_code = data[crime_dim].astype("string")
+    count, count_raw, count_bad = _table_counts(table, count_key)
     frame = pd.DataFrame(
         {
             "area_code": data[geo_dim].astype("string"),
@@ -207,9 +242,9 @@ def _read_table(folder: Path) -> ReadResult:
             "crime_raw": crime_code,
             "crime_label": _by_unique(crime_code, lambda u: u.map(crime_labels).astype("string")),
             "area_name": _by_unique(data[geo_dim].astype("string"), lambda u: u.map(area_labels).astype("string")),
-            "count": data[count_key].astype("Float64"),
-            "count_raw": data[count_key],
-            "count_bad": pd.Series(False, index=data.index),
+            "count": count,
+            "count_raw": count_raw,
+            "count_bad": count_bad,
         }
     )
     frame["area_code"] = frame["area_code"].mask(frame["area_code"] == "")

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from etl.readers.base import Reject, ReadResult, SourceError
-from etl.readers.cbs_odata import month_starts
+from etl.readers.cbs_odata import EARLIEST_PLAUSIBLE_YEAR, latest_plausible_year, month_starts, plausible_years_text
 from etl.readers.veiligheidsmonitor import UNIT_RANGES, VM_INDICATORS, indicator_for_title
 
 AREA_COLUMNS = ("area_code", "wijkcode", "wijk_code", "buurtcode", "buurt_code", "wk_code", "bu_code", "gebiedscode", "wijk", "buurt")
@@ -142,13 +142,18 @@ def read_survey_respondents(
 
     period_col = _find(raw, PERIOD_COLUMNS)
     if period is not None:
+        if not str(period)[:4].isdigit():
+            raise SourceError(path, f"period {period!r} begint niet met een jaartal (JJJJ)")
         year = pd.Series(int(str(period)[:4]), index=raw.index, dtype="Int64")
     elif period_col is not None:
         text = raw[period_col].astype("string").str.strip()
-        year = pd.to_numeric(text.str.extract(r"(?:^|\D)((?:19|20)\d{2})(?:\D|$)")[0], errors="coerce").astype("Int64")
+        year = pd.to_numeric(text.str.extract(r"(?:^|\D)([12]\d{3})(?:\D|$)")[0], errors="coerce").astype("Int64")
         reasons = reasons.mask(reasons.isna() & year.isna(), "jaar/datum '" + text.fillna("") + "' onleesbaar")
     else:
         raise SourceError(path, "geen jaar- of datumkolom; geef period='JJJJ' mee")
+    implausible = ((year < EARLIEST_PLAUSIBLE_YEAR) | (year > latest_plausible_year())).fillna(False).astype(bool)
+    reasons = reasons.mask(reasons.isna() & implausible,
+                           "jaar " + year.astype("string").fillna("") + f" ligt buiten {plausible_years_text()}")
     if year.nunique() > 1:
         notes.append(f"{path.name}: meerdere metingen in één bestand: {', '.join(map(str, sorted(year.dropna().unique())))}")
 
@@ -158,12 +163,20 @@ def read_survey_respondents(
         values[indicator] = coded
         reasons = reasons.mask(reasons.isna() & invalid,
                                f"antwoord op '{column}' (" + raw[column].fillna("").astype("string") + f") past niet bij {indicator}")
+    id_col = _find(raw, ID_COLUMNS)
+    if id_col is not None:
+        # a respondent answers once per wave: a second row with the same number and year is a copy (a panel
+        # member in the next wave is not); the first occurrence in the file is the one kept
+        respondent = raw[id_col].astype("string").str.strip()
+        repeated = pd.DataFrame({"respondent": respondent, "year": year}).duplicated(keep="first")
+        repeated &= respondent.ne("").fillna(False).astype(bool)
+        reasons = reasons.mask(reasons.isna() & repeated,
+                               "respondent '" + respondent.fillna("") + "' staat al eerder in het bestand (zelfde meting)")
     bad = reasons.notna()
     rejects = [
         Reject.of(path, loc, reason, "; ".join(f"{k}={v}" for k, v in raw.loc[idx].items()))
         for idx, loc, reason in zip(raw.index[bad], locator[bad], reasons[bad])
     ]
-    id_col = _find(raw, ID_COLUMNS)
     keep = ~bad
     frame = pd.DataFrame(
         {

@@ -20,7 +20,15 @@ import numpy as np
 import pandas as pd
 
 from etl.readers.base import Reject, ReadResult, SourceError
-from etl.readers.cbs_odata import parse_cbs_number, parse_periods, read_cbs_csv, read_cbs_table, unparsable_numbers
+from etl.readers.cbs_odata import (
+    implausible_years,
+    parse_cbs_number,
+    parse_periods,
+    plausible_years_text,
+    read_cbs_csv,
+    read_cbs_table,
+    unparsable_numbers,
+)
 
 VM_INDICATORS: dict[str, dict] = {
     "onveilig_buurt": {
@@ -84,6 +92,9 @@ RESPONDENT_PREFIXES = ("Respondenten", "AantalRespondenten", "OngewogenAantalRes
 MARGIN_CODES = {"MW00000": "value", "MOG0095": "lower", "MBG0095": "upper"}
 MARGIN_LABELS = ((r"^waarde", "value"), (r"^ondergrens", "lower"), (r"^bovengrens", "upper"))
 UNIT_RANGES = {"%": (0.0, 100.0), "cijfer": (1.0, 10.0), "schaalscore": (0.0, 10.0)}
+# The whole national Veiligheidsmonitor has some 200,000 respondents a wave: more for one region is a broken cell
+# (and would overflow the Int64 column).
+MAX_RESPONDENTS = 10_000_000
 # StatLine region labels without codes: the country and the twelve provinces.
 REGION_LABEL_CODES = {
     "nederland": "NL01", "groningen (pv)": "PV20", "friesland (pv)": "PV21", "fryslân (pv)": "PV21",
@@ -135,6 +146,15 @@ def _validate(long: pd.DataFrame, source: Path, locate) -> tuple[pd.DataFrame, l
     inverted = ((long["lower"] > long["value"]) | (long["upper"] < long["value"])).fillna(False).astype(bool)
     reasons = reasons.mask(inverted & reasons.isna(), "betrouwbaarheidsinterval bevat de waarde niet")
     reasons = reasons.mask(long["period_start"].isna() & reasons.isna(), "onleesbare periode")
+    reasons = reasons.mask(implausible_years(long["period_start"]) & reasons.isna(),
+                           f"jaar van de meting ligt buiten {plausible_years_text()}")
+    # respondents arrive as Float64 here: a count of people is whole, not negative and not absurdly large
+    respondents = long["respondents"].astype("Float64")
+    finite = pd.Series(np.isfinite(respondents.astype("float64").fillna(0).to_numpy()), index=long.index)
+    impossible = (~finite | (respondents < 0) | (respondents > MAX_RESPONDENTS)).fillna(False).astype(bool)
+    reasons = reasons.mask(impossible & reasons.isna(), "aantal respondenten is negatief of onmogelijk groot")
+    fractional = ((respondents % 1) != 0).fillna(False).astype(bool) & finite
+    reasons = reasons.mask(fractional & reasons.isna(), "aantal respondenten is geen geheel getal")
     bad = reasons.notna().to_numpy()
     rejects = [
         Reject.of(source, record, f"{reason} ({indicator} {area} {unit_}: {value} [{lower}; {upper}])")
@@ -143,12 +163,25 @@ def _validate(long: pd.DataFrame, source: Path, locate) -> tuple[pd.DataFrame, l
             unit[bad], long["value"][bad], long["lower"][bad], long["upper"][bad],
         )
     ]
-    return long[~bad].reset_index(drop=True), rejects
+    kept = long[~bad].reset_index(drop=True)
+    kept["respondents"] = kept["respondents"].astype(VM_COLUMNS["respondents"])  # whole numbers only, checked above
+    return kept, rejects
+
+
+def _without_phantoms(wide: pd.DataFrame, locator: str) -> pd.DataFrame:
+    """pivot_table(dropna=False) crosses every region with every period and indicator: a combination that no
+    record in the file holds (no locator, no number) is not data and must not be checked or kept."""
+    numbers = wide.reindex(columns=["value", "lower", "upper"])
+    phantom = wide[locator].isna() & numbers.isna().all(axis=1)
+    return wide[~phantom.to_numpy(dtype=bool)].reset_index(drop=True)
 
 
 def _conform(frame: pd.DataFrame) -> pd.DataFrame:
+    """Order and type the columns; respondents stay Float64 until _validate has rejected fractions (0.5 would
+    not cast to Int64) and _validate makes them Int64."""
     out = frame.copy()
     for column, dtype in VM_COLUMNS.items():
+        dtype = "Float64" if column == "respondents" else dtype
         if column not in out:
             out[column] = pd.Series(pd.NA, index=out.index, dtype=dtype)
         out[column] = out[column].astype(dtype)
@@ -195,6 +228,7 @@ def _read_table(folder: Path) -> ReadResult:
     positions = long[long["margin"] == "value"].groupby([region, period, "indicator"])["_position"].first()
     wide = wide.reindex(columns=["value", "lower", "upper"]).reset_index()
     wide["_position"] = wide.set_index([region, period, "indicator"]).index.map(positions)
+    wide = _without_phantoms(wide, "_position")
     if respondent_key:
         value_rows = data[data["margin"] == "value"].drop_duplicates([region, period])
         respondents = value_rows.set_index([region, period])[respondent_key]
@@ -266,6 +300,7 @@ def _read_csv(path: Path) -> ReadResult:
                             aggfunc="first", dropna=False).reindex(columns=["value", "lower", "upper"]).reset_index()
     lines = long[long["_margin"] == "value"].groupby([region_col, period_col, "indicator"])["_line"].first()
     wide["_line"] = wide.set_index([region_col, period_col, "indicator"]).index.map(lines)
+    wide = _without_phantoms(wide, "_line")
     if respondent_col:
         resp = frame[frame["_margin"] == "value"].set_index([region_col, period_col])[respondent_col]
         wide["respondents"] = wide.set_index([region_col, period_col]).index.map(parse_cbs_number(resp))
@@ -283,7 +318,7 @@ def _read_csv(path: Path) -> ReadResult:
                 "value": wide["value"],
                 "lower": wide["lower"],
                 "upper": wide["upper"],
-                "respondents": wide["respondents"].round() if respondent_col else pd.NA,
+                "respondents": wide["respondents"] if respondent_col else pd.NA,
                 "source_table": table_id,
                 "area_name": labels.where(~coded),
                 "source_record": "line " + wide["_line"].astype("Int64").astype("string"),

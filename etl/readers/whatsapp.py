@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,10 @@ PLATFORM = "whatsapp"
 LOCAL_TZ = "Europe/Amsterdam"
 # WhatsApp appeared in 2009: an earlier date is a typo or a broken export, not an old message.
 EARLIEST_WHATSAPP = pd.Timestamp("2009-01-01", tz="UTC")
+# A chat export is text: even years of a busy group stay far below this. A zipped chat that inflates beyond it
+# is refused (a zip bomb would otherwise fill memory); the declared size is checked first, the inflated count too.
+MAX_CHAT_BYTES = 200 * 1024 * 1024
+_ZIP_CHUNK_BYTES = 1 << 20  # inflate in 1 MB steps so the cap is enforced while reading
 _MARKS = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
 # Header patterns: groups day, month, year, hour, minute, second, and the whole header (to cut it off).
 _IOS = r"^((?:[\u200e\u200f]*)\[(\d{1,2})-(\d{1,2})-(\d{4}|\d{2}),? (\d{1,2}):(\d{2})(?::(\d{2}))?\] )"
@@ -204,12 +209,35 @@ def _locale_problem(lines: pd.Series) -> str:
 
 
 def _chat_from_zip(path: Path, raw: bytes) -> tuple[bytes, str]:
+    """The chat .txt inside an 'export with media' zip, inflated in chunks and never beyond MAX_CHAT_BYTES:
+    the size the zip declares can lie (a zip bomb), so the inflated bytes are counted as well."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
-    except zipfile.BadZipFile as err:
-        raise SourceError(path, f"broken zip: {err}") from None
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as err:
+        raise SourceError(path, f"broken zip: {_one_line(err)}") from None
     names = [n for n in archive.namelist() if n.lower().endswith(".txt")]
     if not names:
         raise SourceError(path, "zip holds no .txt chat export")
     name = next((n for n in names if n.rsplit("/", 1)[-1] == "_chat.txt"), names[0])
-    return archive.read(name), name
+    declared = archive.getinfo(name).file_size
+    if declared > MAX_CHAT_BYTES:
+        raise SourceError(path, f"chat {name!r} in the zip inflates to {declared} bytes, more than the "
+                                f"{MAX_CHAT_BYTES} bytes a chat export may be")
+    chunks: list[bytes] = []
+    inflated = 0
+    try:
+        with archive.open(name) as member:
+            while chunk := member.read(_ZIP_CHUNK_BYTES):
+                inflated += len(chunk)
+                if inflated > MAX_CHAT_BYTES:
+                    raise SourceError(path, f"chat {name!r} in the zip inflates to more than {MAX_CHAT_BYTES} "
+                                            "bytes (more than it declares): refused")
+                chunks.append(chunk)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError, EOFError,
+            ValueError, zlib.error) as err:  # corrupt data, unsupported compression, encryption, truncation
+        raise SourceError(path, f"broken zip: chat {name!r} cannot be inflated: {_one_line(err)}") from None
+    return b"".join(chunks), name
+
+
+def _one_line(err: BaseException) -> str:
+    return " ".join(str(err).split()) or type(err).__name__
