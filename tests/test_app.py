@@ -62,3 +62,13 @@ def test_overzicht_figures_match_an_independent_computation(warehouse_env):
     expected = f"{incidents / population * 1000:.1f}".replace(".", ",")
     assert shown["Incidenten per 1.000 inwoners"] == expected
     assert shown["Inwoners"] == f"{population:,}".replace(",", ".")
+
+
+def test_a_warehouse_of_another_schema_version_asks_for_a_rebuild(warehouse_env, monkeypatch):
+    from wijkbeeld import ui
+    from wijkbeeld.settings import get_settings
+
+    monkeypatch.setattr(ui, "get_settings", lambda: get_settings().with_overrides(schema_version=999))
+    at = _run(PAGES[0][0])
+    assert not at.exception
+    assert at.error and "schemaversie" in at.error[0].value

@@ -91,9 +91,17 @@ _instances: dict[str, Warehouse] = {}
 _instances_lock = threading.Lock()
 
 
-def get_warehouse(path: Path) -> Warehouse:
-    key = str(Path(path).resolve())
+def get_warehouse(path: Path):
+    """The process-wide reader. With WIJKBEELD_PARQUET_DIR set, the marts are read in place from partitioned
+    Parquet files (several dashboard replicas sharing one published build) instead of the DuckDB file."""
+    parquet_dir = os.environ.get("WIJKBEELD_PARQUET_DIR")
+    key = f"parquet:{Path(parquet_dir).resolve()}" if parquet_dir else str(Path(path).resolve())
     with _instances_lock:
         if key not in _instances:
-            _instances[key] = Warehouse(Path(key))
+            if parquet_dir:
+                from etl.parquet_export import ParquetWarehouse  # read side only; writes nothing
+
+                _instances[key] = ParquetWarehouse(Path(parquet_dir))
+            else:
+                _instances[key] = Warehouse(Path(key))
         return _instances[key]

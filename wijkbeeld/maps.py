@@ -58,6 +58,9 @@ def feature_collection(frame: pd.DataFrame, *, code_col: str, name_col: str, val
     features = []
     for row in frame.itertuples(index=False):
         data = row._asdict()
+        geometry = json.loads(data["geometry_geojson"]) if isinstance(data.get("geometry_geojson"), str) else None
+        if not geometry or not _has_coordinates(geometry.get("coordinates")):
+            continue  # an area too small for its source has no shape: it is listed in tables, not drawn
         value = data[value_col]
         known = value is not None and not pd.isna(value)
         reason = data.get(reason_col) if reason_col else None
@@ -66,7 +69,7 @@ def feature_collection(frame: pd.DataFrame, *, code_col: str, name_col: str, val
         features.append({
             "type": "Feature",
             "id": data[code_col],
-            "geometry": json.loads(data["geometry_geojson"]),
+            "geometry": geometry,
             "properties": {
                 "code": escape_html(data[code_col]),
                 "naam": escape_html(data[name_col]),
@@ -79,10 +82,20 @@ def feature_collection(frame: pd.DataFrame, *, code_col: str, name_col: str, val
     return {"type": "FeatureCollection", "features": features}
 
 
+def _has_coordinates(coords) -> bool:
+    if not coords:
+        return False
+    if isinstance(coords[0], (int, float)):
+        return True
+    return any(_has_coordinates(c) for c in coords)
+
+
 def bounds_of(fc: dict) -> list[list[float]]:
     xs, ys = [], []
 
     def walk(coords):
+        if not coords:
+            return
         if isinstance(coords[0], (int, float)):
             xs.append(coords[0])
             ys.append(coords[1])

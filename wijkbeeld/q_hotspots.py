@@ -289,7 +289,8 @@ def _attach_theme_posts(wh: Warehouse, out: pd.DataFrame, *, gemeente: str, wind
     frame = out.merge(counts, left_on=["wijk_code", "group"], right_on=["wijk_code", "group"], how="left")
     frame = frame.merge(themes, on="group", how="left")
     has_page = frame["wijk_code"].isin(launches.index)
-    launch = pd.to_datetime(frame["wijk_code"].map(launches))
+    # A gemeente without any wijk page maps every wijk to NA: keep the column a datetime all the same.
+    launch = pd.to_datetime(frame["wijk_code"].map(launches).astype("object"), errors="coerce")
     last_post = pd.Timestamp(coverage["last_post_month"]) if pd.notna(coverage["last_post_month"]) else pd.NaT
     retained_from = pd.Timestamp(coverage["retained_from"]) if pd.notna(coverage["retained_from"]) else pd.NaT
     carried_from = pd.Timestamp(coverage["theme_posts_from"]) if pd.notna(coverage["theme_posts_from"]) else pd.NaT

@@ -115,7 +115,7 @@ FROM meta_build ORDER BY built_at DESC
 # retention, so a file can look shorter than it was).
 Q_SOURCES = """
 WITH post_span AS (
-    SELECT source_file, min(created_at) AS first_at, max(created_at) AS last_at FROM stg_posts__post GROUP BY source_file
+    SELECT source_file, min(created_at) AS first_at, max(created_at) AS last_at FROM fct_post GROUP BY source_file
 )
 SELECT f.build_id, b.built_at, f.source_kind, f.path, f.sha256,
        f.records_read, f.records_loaded, f.records_rejected, f.duplicates_merged,

@@ -186,8 +186,26 @@ def q_theme_catalog(wh: Warehouse) -> pd.DataFrame:
     return out
 
 
+_HEATMAP_MEMO: dict[tuple, pd.DataFrame] = {}
+_HEATMAP_MEMO_SIZE = 16
+
+
 def q_theme_heatmap(wh: Warehouse, *, gemeente: str, period: q.Period) -> pd.DataFrame:
-    """One row per wijk x theme: messages with the theme, all messages, share in % and, when unknown, why."""
+    """One row per wijk x theme: messages with the theme, all messages, share in % and, when unknown, why.
+    The heat map, its table and its figure all start from this frame: it is computed once per build and view
+    (a national warehouse needs seconds for it), then copied."""
+    key = (str(getattr(wh, "path", id(wh))), wh.version().token, gemeente, period)
+    if key not in _HEATMAP_MEMO:
+        if len(_HEATMAP_MEMO) >= _HEATMAP_MEMO_SIZE:
+            try:  # sessions run in threads: another may be trimming at the same moment
+                _HEATMAP_MEMO.pop(next(iter(_HEATMAP_MEMO)), None)
+            except (RuntimeError, StopIteration):
+                pass
+        _HEATMAP_MEMO[key] = _theme_heatmap(wh, gemeente=gemeente, period=period)
+    return _HEATMAP_MEMO[key].copy()
+
+
+def _theme_heatmap(wh: Warehouse, *, gemeente: str, period: q.Period) -> pd.DataFrame:
     out = wh.query(Q_HEATMAP, {"gm": gemeente, "start": period.start, "end": period.end})
     has_page = out["has_page"].astype(bool)
     since = pd.to_datetime(out["page_since"])

@@ -52,7 +52,8 @@ class Settings:
     # Loading.
     max_reject_ratio: float = field(default_factory=lambda: _env_float("WIJKBEELD_MAX_REJECT_RATIO", 0.05))
     max_record_bytes: int = 1_000_000
-    schema_version: int = 1
+    # Bump when the marts change shape: the dashboard refuses a warehouse built for another version.
+    schema_version: int = 2
 
     def with_overrides(self, **changes) -> "Settings":
         return replace(self, **changes)

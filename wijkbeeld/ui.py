@@ -151,6 +151,12 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
         st.title(translate(title, lang))
         st.error(translate("Er is nog geen warehouse.", lang) + f" {err}")
         return None
+    meta = cached_query(q.q_meta, token)
+    if meta.get("schema_version") != settings.schema_version:
+        st.title(translate(title, lang))
+        st.error(f"Het warehouse is gebouwd voor schemaversie {meta.get('schema_version')}, deze versie van Wijkbeeld "
+                 f"leest versie {settings.schema_version}. Bouw het opnieuw: `python -m etl build` (of `make demo`).")
+        return None
     gemeenten = cached_query(q.q_gemeenten, token)
     if gemeenten.empty:
         st.error("Het warehouse bevat geen gemeente.")

@@ -80,7 +80,7 @@ CREATE TABLE fct_post AS
 SELECT p.post_id, p.platform, p.page_id, p.parent_id, p.kind, p.created_at,
        CAST(date_trunc('month', p.created_at AT TIME ZONE 'Europe/Amsterdam') AS DATE) AS month,
        p.author_pseudonym, p.author_type, p.org_name, p.text_redacted, p.permalink,
-       p.reactions, p.comments, p.shares, t.tone
+       p.reactions, p.comments, p.shares, t.tone, p.source_file
 FROM stg_posts__post p LEFT JOIN stg_posts__tone t USING (post_id);
 
 CREATE TABLE fct_post_theme AS SELECT post_id, theme, matched_terms FROM stg_posts__theme;

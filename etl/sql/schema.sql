@@ -1,4 +1,4 @@
--- Wijkbeeld warehouse schema, version 1.
+-- Wijkbeeld warehouse schema, version 2 (wijkbeeld.settings.Settings.schema_version).
 -- Layers: meta_* (build bookkeeping), stg_* (typed mirror of what the readers read), dim_*/fct_*/mart_* (what the
 -- dashboard reads). Counts are nullable on purpose: NULL means "withheld or unknown", never zero.
 
