@@ -271,6 +271,23 @@ def load_survey(con, report: BuildReport, config: SourcesConfig, settings: Setti
         frame = _reject_unknown_areas(result.frame, known, entry.path, report, "enquêterijen")
         report.sources[-1].loaded = len(frame)
         frames.append(frame)
+    for entry in _entries(report, config, "survey_respondents", "wijkenquêtes"):
+        from etl.readers.survey_respondents import read_survey_respondents
+        from etl.survey_steps import aggregate_respondents
+
+        result = _read(report, "survey", entry.path, read_survey_respondents, settings,
+                       gemeente_code=entry.options.get("gemeente_code"), period=entry.options.get("period"),
+                       sheet=entry.options.get("sheet"))
+        respondents = _reject_unknown_areas(result.frame, known, entry.path, report, "respondenten")
+        aggregated = aggregate_respondents(respondents, min_respondents=settings.min_respondents,
+                                           source=f"wijkenquête {entry.path.name}")
+        aggregated = aggregated[aggregated["area_code"].isin(known)]
+        report.sources[-1].loaded = len(respondents)
+        not_publishable = int((aggregated["value"].isna() & aggregated["respondents"].notna()).sum())
+        if not_publishable:
+            report.info(f"{entry.path.name}: {not_publishable} wijkcijfers niet publiceerbaar "
+                        f"(minder dan {settings.min_respondents} respondenten)")
+        frames.append(aggregated)
     if not frames:
         report.warn("geen enquêtecijfers geladen")
         return

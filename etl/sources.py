@@ -7,6 +7,7 @@
     [[population]]   path = "..."  (CBS Kerncijfers wijken en buurten table folder)
     [[police_crime]] path = "..."  (47022NED / 47018NED / 47024NED folder or CSV download)
     [[survey]]       path = "..."  (Veiligheidsmonitor 85146NED folder or StatLine CSV)
+    [[survey_respondents]] path = "...", gemeente_code = "GM0867", period = "2023"  (own wijk survey, CSV/Excel)
     [[posts]]        path = "...", format = "facebook_graph" | ..., page_id = "...", exported_at = "..."
 
 Relative paths are resolved against the folder of the TOML file.
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from etl.readers.base import SourceError
 
-SOURCE_KINDS = ("boundaries", "population", "police_crime", "survey", "posts")
+SOURCE_KINDS = ("boundaries", "population", "police_crime", "survey", "survey_respondents", "posts")
 
 
 @dataclass(frozen=True)

@@ -33,5 +33,5 @@ def test_an_edited_sources_file_is_left_alone(tmp_path):
 def test_the_example_sources_file_is_valid():
     config = load_sources(Path(__file__).resolve().parents[1] / "data" / "sources.example.toml")
     kinds = [e.kind for e in config.entries]
-    assert {"boundaries", "population", "police_crime", "survey", "posts"} <= set(kinds)
+    assert {"boundaries", "population", "police_crime", "survey", "survey_respondents", "posts"} <= set(kinds)
     assert {e.options.get("format") for e in config.of_kind("posts")} == {"meta_business_csv", "whatsapp"}
