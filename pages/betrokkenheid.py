@@ -31,7 +31,7 @@ if engagement.empty:
     st.info("Deze gemeente heeft geen wijkpagina's in het warehouse; er is geen activiteit te tonen."
             if level == "pagina" else "Deze gemeente heeft geen wijken in de grenzen.")
     st.stop()
-shown = qe.engagement_table(engagement, level)
+shown = qe.engagement_table(engagement, level).rename(columns=t)
 st.dataframe(shown, hide_index=True, width="stretch")
 reasons = engagement[engagement["reason"].notna()]
 reason_text = (" Onbekend: " + ", ".join(f"{escape_markdown(n)} ({r})" for n, r in zip(reasons["unit_name"], reasons["reason"]))
@@ -46,7 +46,7 @@ source_caption(state, qe.SOURCE_ENGAGEMENT,
                "bewoners: verschillende bewoners die schreven (geteld, nooit getoond), gedeeld door de gemiddelde "
                "bevolking over die maanden. Een pagina voor meer wijken telt voor elke wijk." + reason_text + lower_text)
 downloads(state, shown, f"betrokkenheid_{level}")
-st.info(qe.FOLLOWERS_NOTE, icon=":material/info:")
+st.info(t(qe.FOLLOWERS_NOTE), icon=":material/info:")
 
 # --- Monthly activity ----------------------------------------------------------------------------------------
 st.subheader(t("Activiteit per maand"))
@@ -58,26 +58,26 @@ if figure.get("data"):
                    "Berichten en reacties per pagina en maand (details in de tooltip). Maanden voordat een pagina "
                    "bestond zijn leeg: onbekend, niet nul.")
 else:
-    st.info("Geen wijkpagina's in deze gemeente.")
+    st.info(t("Geen wijkpagina's in deze gemeente."))
 
 # --- Answers from organisations --------------------------------------------------------------------------------
 st.subheader(t("Antwoorden van organisaties"))
 response = cached_query(qe.q_response, state.token, gemeente=state.gemeente, period=state.period)
 last_message = cached_query(qe.q_last_message, state.token, gemeente=state.gemeente)
 if response.empty:
-    st.info("Geen berichten van bewoners in deze periode, dus niets te beantwoorden.")
+    st.info(t("Geen berichten van bewoners in deze periode, dus niets te beantwoorden."))
 else:
     overall = response[response["page_id"].isna() & (response["answer_type"] == "alle")].iloc[0]
     c1, c2, c3 = st.columns(3)
-    c1.metric("Bewonersberichten beantwoord", f"{fmt_number(overall['answered_pct'])}%",
-              help=f"{int(overall['answered'])} van {int(overall['resident_posts'])} berichten van bewoners kregen in de "
-                   "draad een reactie van gemeente, politie, corporatie of welzijn.")
+    c1.metric(t("Bewonersberichten beantwoord"), f"{fmt_number(overall['answered_pct'])}%",
+              help=f"{int(overall['answered'])} {t('van')} {int(overall['resident_posts'])} "
+                   + t("berichten van bewoners kregen in de draad een reactie van gemeente, politie, corporatie of welzijn."))
     for column, label, key in ((c2, "Mediaan tijd tot eerste antwoord", "median_hours"),
                                (c3, "90% beantwoord binnen", "p90_hours")):
-        column.metric(label, f"{fmt_number(overall[key])} uur" if pd.notna(overall[key])
-                      else f"onbekend: {overall['times_reason']}")
-    by_type = qe.response_by_type_table(response)
-    st.markdown("**Per soort organisatie**")
+        column.metric(t(label), f"{fmt_number(overall[key])} {t('uur')}" if pd.notna(overall[key])
+                      else f"{t('onbekend')}: {overall['times_reason']}")
+    by_type = qe.response_by_type_table(response).rename(columns=t)
+    st.markdown(f"**{t('Per soort organisatie')}**")
     st.dataframe(by_type, hide_index=True, width="stretch")
     last_text = f" Laatste bericht in de gegevens: {last_message:%d-%m-%Y %H:%M}." if last_message is not None else ""
     source_caption(state, q.SOURCE_POSTS,
@@ -88,23 +88,24 @@ else:
                    "kunnen later nog antwoord hebben gekregen." + last_text)
     downloads(state, by_type, "antwoorden_per_soort")
     by_page = qe.response_by_page_table(response)
-    st.markdown("**Per pagina**")
-    st.dataframe(by_page[by_page["Antwoord van"] == qe.ANSWER_TYPE_LABELS["alle"]], hide_index=True, width="stretch")
-    with st.expander("Per pagina en soort organisatie"):
-        st.dataframe(by_page, hide_index=True, width="stretch")
-        downloads(state, by_page, "antwoorden_per_pagina")
+    st.markdown(f"**{t('Per pagina')}**")
+    st.dataframe(by_page[by_page["Antwoord van"] == qe.ANSWER_TYPE_LABELS["alle"]].rename(columns=t), hide_index=True, width="stretch")
+    with st.expander(t("Per pagina en soort organisatie")):
+        by_page_shown = by_page.rename(columns=t)
+        st.dataframe(by_page_shown, hide_index=True, width="stretch")
+        downloads(state, by_page_shown, "antwoorden_per_pagina")
 
 # --- Themes and engagement ---------------------------------------------------------------------------------------
 st.subheader(t("Welke thema's trekken de meeste reacties?"))
 themes = cached_query(qe.q_theme_engagement, state.token, gemeente=state.gemeente, period=state.period)
 if themes.empty:
-    st.info("Geen berichten in deze periode.")
+    st.info(t("Geen berichten in deze periode."))
 else:
     if themes["ranked"].any():
         st.plotly_chart(cached_query(qe.fig_theme_engagement, state.token, gemeente=state.gemeente, period=state.period,
                                      x_title=t("Gemiddeld aantal reacties en likes per bericht")),
                         key="engagement_themes", config={"displaylogo": False})
-    themes_shown = qe.theme_engagement_table(themes)
+    themes_shown = qe.theme_engagement_table(themes).rename(columns=t)
     st.dataframe(themes_shown, hide_index=True, width="stretch")
     source_caption(state, q.SOURCE_POSTS,
                    "Per thema het gemiddelde aantal reacties plus likes en emoji's per bericht (bovenaan geplaatste "

@@ -22,7 +22,7 @@ result = cached_query(qe.q_evaluation, state.token, gemeente=state.gemeente,
 summary, wijken = result["summary"], result["wijken"]
 
 st.subheader(t("Wijken met en zonder pagina"))
-wijken_table = qe.wijken_display(wijken)
+wijken_table = qe.wijken_display(wijken).rename(columns=t)
 st.dataframe(wijken_table, hide_index=True, width="stretch", key="evaluatie_wijken")
 st.caption(f"Bron: wijkpagina's (naam en startdatum) en {q.SOURCE_CBS_POP}. Een wijk met minder dan "
            f"{settings.min_population_for_ranking} inwoners doet niet mee: één incident verschuift daar het cijfer per "
@@ -50,16 +50,16 @@ st.caption(f"De periodekeuze in de zijbalk geldt hier niet: de vergelijking gebr
 # --- Effect and conclusion ---
 st.subheader(t("Effect na de start"))
 c1, c2, c3 = st.columns(3)
-c1.metric("Effect (verschil-in-verschillen)", nl_number(row["att"], 2),
-          help=f"Eenheid: {row['unit']}. Gemiddeld verschil in verandering na de start, wijken met tegen wijken "
-               "zonder (of nog zonder) pagina.")
+c1.metric(t("Effect (verschil-in-verschillen)"), nl_number(row["att"], 2),
+          help=f"{t('Eenheid')}: {row['unit']}. "
+               + t("Gemiddeld verschil in verandering na de start, wijken met tegen wijken zonder (of nog zonder) pagina."))
 interval = (f"{nl_number(row['lower'], 2)} tot {nl_number(row['upper'], 2)}"
             if pd.notna(row["lower"]) and pd.notna(row["upper"]) else "niet te berekenen")
-c2.metric("95%-interval", interval, help="Cluster-bootstrap over wijken (hele wijken opnieuw getrokken).")
+c2.metric(t("95%-interval"), interval, help=t("Cluster-bootstrap over wijken (hele wijken opnieuw getrokken)."))
 pre = ("niet mogelijk: geen metingen vóór de laatste meting vóór de start" if row["kind"] == "enquête"
        else nl_number(row["pre_trend_p"], 3, missing="niet mogelijk: te weinig maanden vóór de start"))
-c3.metric("Toets trends vooraf (p)", pre, help="Een kleine p (< 0,05) betekent dat de wijken vóór de start al "
-          "uiteenliepen; dan is de vergelijking minder betrouwbaar.")
+c3.metric(t("Toets trends vooraf (p)"), pre, help=t("Een kleine p (< 0,05) betekent dat de wijken vóór de start al "
+          "uiteenliepen; dan is de vergelijking minder betrouwbaar."))
 st.markdown(f"**{t('Conclusie')}.** " + escape_markdown(row["conclusion"]))
 if row["notes"]:
     st.caption(escape_markdown(row["notes"]))
@@ -103,8 +103,9 @@ else:
             "van dat jaar als 'na het veldwerk'); de verandering met 95%-interval, significant alleen als dat "
             "interval 0 niet bevat; naast de gemiddelde verandering in de wijken zonder pagina.")
 if per_wijk.empty:
-    st.info("Er is geen wijk met een pagina en cijfers vóór én na de start.")
+    st.info(t("Er is geen wijk met een pagina en cijfers vóór én na de start."))
 else:
+    per_wijk = per_wijk.rename(columns=t)
     st.dataframe(per_wijk, hide_index=True, width="stretch", key="evaluatie_per_wijk")
     downloads(state, per_wijk, "evaluatie_per_wijk")
 st.caption(f"Bron: {source}. Periode: {row['period']}. {note} Eén wijk zegt weinig: de verandering in de "
@@ -112,7 +113,7 @@ st.caption(f"Bron: {source}. Periode: {row['period']}. {note} Eén wijk zegt wei
 
 # --- All outcomes ---
 st.subheader(t("Alle uitkomsten"))
-overview = qe.summary_display(summary)
+overview = qe.summary_display(summary).rename(columns=t)
 st.dataframe(overview, hide_index=True, width="stretch", key="evaluatie_summary")
 st.caption(f"Bronnen: {qe.SOURCES['maand']}; {qe.SOURCES['enquête']}. Periode: per regel. Bij zoveel uitkomsten "
            "tegelijk valt er door toeval al eens één buiten 0; kijk naar het geheel, niet naar één regel.")

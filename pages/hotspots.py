@@ -44,7 +44,7 @@ table = cached_query(qh.q_hotspots, state.token, gemeente=state.gemeente, level=
                      recent_months=recent, min_history_months=settings.hotspot_min_history_months,
                      fdr_q=settings.fdr_q, min_population=settings.min_population_for_ranking)
 if table.empty:
-    st.warning("Er zijn geen politiecijfers per maand voor deze gemeente en dit niveau.")
+    st.warning(t("Er zijn geen politiecijfers per maand voor deze gemeente en dit niveau."))
     st.stop()
 
 start, end = table["window_start"].iloc[0], table["window_end"].iloc[0]
@@ -60,10 +60,10 @@ st.markdown(f"De laatste {recent} maanden van de gekozen periode (**{window}**) 
 st.subheader(t("Opvallende stijgingen"))
 counts = qh.summary_counts(table)
 m1, m2, m3 = st.columns(3)
-m1.metric("Getoetste reeksen", counts["tested"],
-          help=f"{area_word.capitalize()} × soorten misdrijf met genoeg geschiedenis.")
-m2.metric("Opvallende stijging", counts["flagged"], help=f"q-waarde ≤ {q_text} na Benjamini-Hochberg.")
-m3.metric("Niet getoetst", counts["untested"], help="De reden staat in de tabel (kolom 'Opvallende stijging').")
+m1.metric(t("Getoetste reeksen"), counts["tested"],
+          help=f"{t(area_word).capitalize()} × {t('soorten misdrijf met genoeg geschiedenis.')}")
+m2.metric(t("Opvallende stijging"), counts["flagged"], help=f"{t('q-waarde')} ≤ {q_text} {t('na Benjamini-Hochberg.')}")
+m3.metric(t("Niet getoetst"), counts["untested"], help=t("De reden staat in de tabel (kolom 'Opvallende stijging')."))
 sentences = qh.flag_sentences(table)
 if sentences:
     # Area names go through st.text (no Markdown at all), so a name can never become a link, not even a bare
@@ -121,7 +121,7 @@ with right:
 
 # --- Table for the chosen group, and all groups ---
 st.subheader(f"{t('Tabel')}: {t(qh.group_label(group))}")
-shown = qh.display_table(chosen)
+shown = qh.display_table(chosen).rename(columns=t)
 st.dataframe(shown, hide_index=True, width="stretch", key="hotspots_table")
 st.caption(f"Bron: {qh.SOURCE_HOTSPOTS}; {qh.SOURCE_THEME_POSTS}. Periode: {window} (recent), {previous} "
            "(jaar eerder). Incidenten per 1.000 inwoners per jaar met de bevolking van hetzelfde jaar. 'Stijging t.o.v. verwachting' "

@@ -17,13 +17,13 @@ t = state.t
 table = cached_query(overview.q_overview, state.token, gemeente=state.gemeente, period=state.period,
                      min_population=state.settings.min_population_for_ranking)
 if table.empty:
-    st.warning("Deze gemeente heeft geen wijken in de grenzen.")
+    st.warning(t("Deze gemeente heeft geen wijken in de grenzen."))
     st.stop()
 
 indicator_keys = list(overview.INDICATORS)
 wanted = st.query_params.get("indicator")
 if wanted and wanted not in indicator_keys:
-    st.warning(f"Indicator '{quote_input(wanted)}' bestaat niet; de eerste is gekozen.")
+    st.warning(f"{t('Indicator')} '{quote_input(wanted)}' {t('bestaat niet; de eerste is gekozen.')}")
     wanted = None
 indicator = st.radio(t("Indicator op de kaart"), indicator_keys, horizontal=True,
                      index=indicator_keys.index(wanted) if wanted else 0,
@@ -34,7 +34,7 @@ codes = table["wijk_code"].tolist()
 names = dict(zip(table["wijk_code"], table["wijk_name"]))
 wanted_wijk = st.query_params.get("wijk")
 if wanted_wijk and wanted_wijk not in codes:
-    st.warning(f"Wijk '{quote_input(wanted_wijk)}' hoort niet bij deze gemeente; geen wijk gekozen.")
+    st.warning(f"{t('Wijk')} '{quote_input(wanted_wijk)}' {t('hoort niet bij deze gemeente; geen wijk gekozen.')}")
     wanted_wijk = None
 # A click on the map (previous run) selects the wijk here and everywhere else on the page.
 clicked = st.session_state.get("overzicht_map", {}) or {}
@@ -63,8 +63,8 @@ fc = maps.feature_collection(table.merge(shapes, on="wijk_code"), code_col="wijk
 with left:
     st_folium(maps.choropleth(fc, selected_code=selected or None), key="overzicht_map", height=480,
               use_container_width=True, returned_objects=["last_active_drawing"])
-    st.caption(f"{t(spec.label)} — {spec.source}, {state.period.label}. {spec.note} "
-               "Kleur: donkerpaars = laag, geel = hoog, lichtgrijs met stippellijn = onbekend (de reden staat in de tooltip).")
+    st.caption(f"{t(spec.label)} — {spec.source}, {state.period.label}. {t(spec.note)} "
+               + t("Kleur: donkerpaars = laag, geel = hoog, lichtgrijs met stippellijn = onbekend (de reden staat in de tooltip)."))
 
 with right:
     if selected:
@@ -81,18 +81,18 @@ with right:
         ranked = table[table["rankable_" + indicator]].sort_values(spec.column, ascending=False)
         if len(ranked):
             top = ranked.iloc[0]
-            st.markdown(f"Hoogste {t(spec.label).lower()}: **{escape_markdown(top['wijk_name'])}** "
+            st.markdown(f"{t('Hoogste')} {t(spec.label).lower()}: **{escape_markdown(top['wijk_name'])}** "
                         f"({fmt_number(top[spec.column])} {spec.unit}).")
         small = table.loc[table["small_area"], "wijk_name"].tolist()
         if small:
-            st.caption("Niet gerangschikt (minder dan "
-                       f"{state.settings.min_population_for_ranking} inwoners): " + ", ".join(escape_markdown(s) for s in small))
+            st.caption(f"{t('Niet gerangschikt (minder dan')} "
+                       f"{state.settings.min_population_for_ranking} {t('inwoners')}): " + ", ".join(escape_markdown(s) for s in small))
 
 st.subheader(t("Tabel"))
-shown = overview.display_table(table)
+shown = overview.display_table(table).rename(columns=t)
 st.dataframe(shown, hide_index=True, width="stretch")
 source_caption(state, f"{q.SOURCE_POLICE}; {q.SOURCE_CBS_POP}; {q.SOURCE_SURVEY}; {q.SOURCE_POSTS}",
-               "Incidenten en berichten per 1.000 inwoners per jaar, met de bevolking van hetzelfde jaar.")
+               t("Incidenten en berichten per 1.000 inwoners per jaar, met de bevolking van hetzelfde jaar."))
 downloads(state, shown, "overzicht")
 
 st.subheader(t("Samenvatting per wijk"))

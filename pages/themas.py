@@ -16,10 +16,10 @@ t = state.t
 catalog = cached_query(qt.q_theme_catalog, state.token)
 heat = cached_query(qt.q_theme_heatmap, state.token, gemeente=state.gemeente, period=state.period)
 if catalog.empty:
-    st.info("Het warehouse bevat geen thema-indeling (dim_theme is leeg); er is niets te tonen.")
+    st.info(t("Het warehouse bevat geen thema-indeling (dim_theme is leeg); er is niets te tonen."))
     st.stop()
 if heat.empty:
-    st.warning("Deze gemeente heeft geen wijken in de grenzen.")
+    st.warning(t("Deze gemeente heeft geen wijken in de grenzen."))
     st.stop()
 
 # --- Choices from the URL, validated -------------------------------------------------------------------------
@@ -55,7 +55,7 @@ source_caption(state, qt.SOURCE_THEMES,
                "(aantallen in de tooltip). Een bericht kan meer thema's hebben, dus de aandelen tellen niet op tot 100%. "
                "Een pagina voor meer wijken telt voor elke wijk. " + missing_text)
 with st.expander(t("Tabel")):
-    heat_table = cached_query(qt.q_heatmap_table, state.token, gemeente=state.gemeente, period=state.period)
+    heat_table = cached_query(qt.q_heatmap_table, state.token, gemeente=state.gemeente, period=state.period).rename(columns=t)
     st.dataframe(heat_table, hide_index=True, width="stretch")
     downloads(state, heat_table, "themas_per_wijk")
 
@@ -66,7 +66,7 @@ with left:
     if page_wijken:
         wijk = st.selectbox(t("Kies een wijk"), page_wijken, key="themes_wijk",
                             index=page_wijken.index(wanted_wijk or default_wijk), format_func=wijk_names.get,
-                            help="Alleen wijken met een wijkpagina.")
+                            help=t("Alleen wijken met een wijkpagina."))
         trend = cached_query(qt.q_theme_trend_wijk, state.token, wijk=wijk, period=state.period)
         if trend.empty or trend["theme_messages"].notna().sum() == 0:
             st.info(f"Geen berichten met een thema in {escape_markdown(wijk_names[wijk])} in deze periode.")
@@ -78,13 +78,13 @@ with left:
                        "reacties per maand. Maanden voordat de pagina bestond zijn leeg (onbekend, niet nul).")
     else:
         wijk = None
-        st.info("Geen enkele wijk in deze gemeente heeft een wijkpagina; er zijn geen thema's per maand.")
+        st.info(t("Geen enkele wijk in deze gemeente heeft een wijkpagina; er zijn geen thema's per maand."))
 with right:
     theme = st.selectbox(t("Kies een thema"), theme_keys, key="themes_theme",
                          index=theme_keys.index(wanted_theme or default_theme), format_func=theme_labels.get)
     across = cached_query(qt.q_theme_trend_theme, state.token, gemeente=state.gemeente, theme=theme, period=state.period)
     if across.empty:
-        st.info("Geen wijk in deze gemeente heeft een wijkpagina.")
+        st.info(t("Geen wijk in deze gemeente heeft een wijkpagina."))
     else:
         st.plotly_chart(cached_query(qt.fig_trend_theme, state.token, gemeente=state.gemeente, theme=theme,
                                      period=state.period, y_title=t("Aandeel van de berichten (%)")), key="themes_trend_theme", config={"displaylogo": False})
@@ -99,7 +99,7 @@ st.query_params.update({"thema": theme, **({"wijk": wijk} if wijk else {})})
 st.subheader(t("Waarom dit thema: meest gevonden termen"))
 min_messages = 1 if state.can("post_text") else qt.MIN_TERM_MESSAGES_WITHOUT_TEXT
 terms_shown = cached_query(qt.q_terms_table, state.token, gemeente=state.gemeente, period=state.period,
-                           min_messages=min_messages)
+                           min_messages=min_messages).rename(columns=t)
 st.dataframe(terms_shown, hide_index=True, width="stretch")
 threshold_note = ("" if min_messages == 1 else
                   f" Voor uw rol tonen we alleen termen die in minstens {min_messages} berichten voorkwamen.")
@@ -115,7 +115,7 @@ if not state.can("post_text"):
     st.info(f"{t('Tekst van berichten is niet beschikbaar voor deze rol.')} "
             f"(rol {ROLE_LABELS.get(state.access.role, state.access.role)}: alleen totalen).")
 elif wijk is None:
-    st.info("Er zijn geen voorbeeldberichten: geen wijk heeft een wijkpagina.")
+    st.info(t("Er zijn geen voorbeeldberichten: geen wijk heeft een wijkpagina."))
 else:
     selection = (wijk, theme, state.period)
     if st.session_state.get("themes_examples_for") != selection:
@@ -125,13 +125,13 @@ else:
     examples = cached_query(qt.q_theme_examples, state.token, wijk=wijk, theme=theme, period=state.period, limit=limit)
     total = int(examples["total"].iloc[0]) if len(examples) else 0
     st.markdown(f"**{escape_markdown(theme_labels[theme])}** in **{escape_markdown(wijk_names[wijk])}**: "
-                f"{fmt_number(total, 0)} berichten en reacties in deze periode.")
+                f"{fmt_number(total, 0)} {t('berichten en reacties in deze periode.')}")
     if examples.empty:
-        st.info("Geen berichten met dit thema in deze wijk in deze periode.")
+        st.info(t("Geen berichten met dit thema in deze wijk in deze periode."))
     else:
-        shown_examples = qt.examples_table(examples)
+        shown_examples = qt.examples_table(examples).rename(columns=t)
         st.dataframe(shown_examples, hide_index=True, width="stretch",
-                     column_config={"Tekst (geredigeerd)": st.column_config.TextColumn(width="large")})
+                     column_config={t("Tekst (geredigeerd)"): st.column_config.TextColumn(width="large")})
         source_caption(state, qt.SOURCE_THEMES,
                        f"{len(examples)} van {fmt_number(total, 0)}, nieuwste eerst. Tekst is geredigeerd: persoonsgegevens "
                        "staan er als [naam], [adres], [telefoon] enz.; schrijvers worden alleen naar soort getoond. "
@@ -143,4 +143,4 @@ else:
 
         if total > limit and limit < qt.EXAMPLES_MAX:
             st.button(t("Meer berichten"), key="themes_more", on_click=_more,
-                      help=f"Nog {qt.EXAMPLES_STEP} tonen (maximaal {qt.EXAMPLES_MAX}).")
+                      help=f"{t('Nog')} {qt.EXAMPLES_STEP} {t('tonen (maximaal')} {qt.EXAMPLES_MAX}).")

@@ -18,7 +18,7 @@ wijken = cached_query(q.q_wijken, state.token, gemeente=state.gemeente)
 codes = wijken["wijk_code"].tolist()
 names = dict(zip(wijken["wijk_code"], wijken["wijk_name"]))
 if len(codes) < qc.MIN_WIJKEN:
-    st.warning("Deze gemeente heeft minder dan twee wijken: er valt niets te vergelijken.")
+    st.warning(t("Deze gemeente heeft minder dan twee wijken: er valt niets te vergelijken."))
     st.stop()
 selection, url_warnings = qc.validate_selection(st.query_params.get("wijken"), codes)
 for message in url_warnings:
@@ -27,7 +27,7 @@ chosen = st.multiselect(t("Kies twee tot vier wijken"), codes, default=selection
                         max_selections=qc.MAX_WIJKEN, key="compare_wijken")
 st.query_params.update({"wijken": ",".join(chosen)})
 if len(chosen) < qc.MIN_WIJKEN:
-    st.info(f"Kies ten minste {qc.MIN_WIJKEN} wijken om te vergelijken.")
+    st.info(f"{t('Kies ten minste')} {qc.MIN_WIJKEN} {t('wijken om te vergelijken.')}")
     st.stop()
 
 params = dict(gemeente=state.gemeente, period=state.period, min_population=settings.min_population_for_ranking,
@@ -54,7 +54,7 @@ period_text = state.period.label
 
 # --- All indicators side by side ---
 st.subheader(t("Alle indicatoren"))
-st.dataframe(view["table"], hide_index=True, width="stretch", key="compare_table",
+st.dataframe(view["table"].rename(columns=t), hide_index=True, width="stretch", key="compare_table",
              height=35 * (len(view["table"]) + 1) + 3)  # every indicator in view, no inner scrolling
 st.caption(f"Bronnen: {q.SOURCE_POLICE}; {q.SOURCE_CBS_POP}; {q.SOURCE_POSTS}; {q.SOURCE_SURVEY}. Periode: "
            f"{period_text} (incidenten en berichten); enquête: de laatste meting tot en met het einde van de periode "
@@ -67,12 +67,12 @@ if len(view["small"]):
     st.text(f"Klein (minder dan {settings.min_population_for_ranking} inwoners): "
             + ", ".join(view["small"]["area_name"])
             + ". Cijfers per 1.000 schommelen daar sterk; zo'n wijk krijgt geen plaats in een ranglijst.")
-downloads(state, view["download"], "vergelijken_indicatoren")
+downloads(state, view["download"].rename(columns=t), "vergelijken_indicatoren")
 
 # --- Tested differences: between the chosen wijken and between survey waves ---
 differences = view["differences"]
 st.subheader(t("Verschillen tussen wijken"))
-st.dataframe(differences[differences["Soort"] == qc.DIFFERENCE_KINDS["wijken"]].drop(columns="Soort"),
+st.dataframe(differences[differences["Soort"] == qc.DIFFERENCE_KINDS["wijken"]].drop(columns="Soort").rename(columns=t),
              hide_index=True, width="stretch", key="compare_pairs")
 st.caption(f"Bronnen: {q.SOURCE_POLICE}; {q.SOURCE_SURVEY}. Periode: {period_text}; enquête: laatste meting. "
            + stats.METHOD_EXPLANATIONS["difference"] + " Berichten per 1.000 krijgen geen interval en geen toets: "
@@ -80,12 +80,12 @@ st.caption(f"Bronnen: {q.SOURCE_POLICE}; {q.SOURCE_SURVEY}. Periode: {period_tex
 st.subheader(t("Verschil tussen metingen"))
 waves = differences[differences["Soort"] == qc.DIFFERENCE_KINDS["metingen"]].drop(columns="Soort")
 if waves.empty:
-    st.info("Er is geen enquête voor deze wijken.")
+    st.info(t("Er is geen enquête voor deze wijken."))
 else:
-    st.dataframe(waves, hide_index=True, width="stretch", key="compare_waves")
+    st.dataframe(waves.rename(columns=t), hide_index=True, width="stretch", key="compare_waves")
 st.caption(f"Bron: {q.SOURCE_SURVEY}. Laatste meting tot en met {period_text} tegenover de meting daarvoor; "
            "significant alleen als het 95%-interval van het verschil 0 niet bevat. De download bevat beide tabellen.")
-downloads(state, differences, "vergelijken_verschillen")
+downloads(state, differences.rename(columns=t), "vergelijken_verschillen")
 
 # --- Beleving versus registratie ---
 st.subheader(t("Beleving versus registratie"))
@@ -101,7 +101,7 @@ st.caption(escape_markdown(stats.METHOD_EXPLANATIONS["beleving_vs_registratie"])
 missing = perception[perception["incident_rate"].isna() | perception["unsafe_pct"].isna()]
 if len(missing):
     st.text("Niet in de grafiek: " + "; ".join(f"{n} ({r})" for n, r in zip(missing["area_name"], missing["reason"])))
-perception_table = qc.perception_display(perception)
+perception_table = qc.perception_display(perception).rename(columns=t)
 st.dataframe(perception_table, hide_index=True, width="stretch", key="compare_perception")
 st.caption(f"Bronnen: {q.SOURCE_POLICE} ({period_text}); {q.SOURCE_SURVEY} (meting {survey_wave}); {q.SOURCE_POSTS} "
            f"({period_text}). Verschil beleving − registratie in standaarddeviaties binnen de gemeente, met "

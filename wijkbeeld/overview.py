@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from wijkbeeld import i18n
 from wijkbeeld import queries as q
 from wijkbeeld.db import Warehouse
 
@@ -30,6 +31,41 @@ INDICATORS = {
     "onveilig": IndicatorSpec("% voelt zich weleens onveilig in de buurt", "unsafe_pct", "unsafe_reason", "%",
                               q.SOURCE_SURVEY, "Meest recente meting tot en met het einde van de periode, met 95%-interval."),
 }
+
+
+i18n.register({
+    "Code": "Code",
+    "Bevolkingsjaar": "Population year",
+    "Misdrijven": "Crimes",
+    "Misdrijven per 1.000 per jaar": "Crimes per 1,000 per year",
+    "Reden onbekend (misdrijven)": "Reason unknown (crimes)",
+    "Verandering misdrijven": "Change in crimes",
+    "Berichten": "Posts",
+    "Berichten per 1.000 per jaar": "Posts per 1,000 per year",
+    "Reden onbekend (berichten)": "Reason unknown (posts)",
+    "% onveilig in buurt": "% unsafe in neighbourhood",
+    "Ondergrens 95%": "Lower bound 95%",
+    "Bovengrens 95%": "Upper bound 95%",
+    "Reden onbekend (enquête)": "Reason unknown (survey)",
+    "Kleine wijk (niet gerangschikt)": "Small district (not ranked)",
+    "Deze gemeente heeft geen wijken in de grenzen.": "This municipality has no districts in the boundaries.",
+    "Indicator": "Indicator",
+    "bestaat niet; de eerste is gekozen.": "does not exist; the first one was chosen.",
+    "hoort niet bij deze gemeente; geen wijk gekozen.": "is not part of this municipality; no district chosen.",
+    "Kleur: donkerpaars = laag, geel = hoog, lichtgrijs met stippellijn = onbekend (de reden staat in de tooltip).":
+        "Colour: dark purple = low, yellow = high, light grey with dotted line = unknown (the reason is in the tooltip).",
+    "Hoogste": "Highest",
+    "Niet gerangschikt (minder dan": "Not ranked (fewer than",
+    "inwoners": "inhabitants",
+    "Incidenten en berichten per 1.000 inwoners per jaar, met de bevolking van hetzelfde jaar.":
+        "Incidents and posts per 1,000 inhabitants per year, with the population of the same year.",
+    "Alle geregistreerde misdrijven; bevolking van hetzelfde jaar.":
+        "All registered crimes; population of the same year.",
+    "Berichten en reacties op de wijkpagina, alleen over de maanden dat de pagina bestond.":
+        "Posts and comments on the district page, only over the months the page existed.",
+    "Meest recente meting tot en met het einde van de periode, met 95%-interval.":
+        "Most recent survey up to the end of the period, with 95% interval.",
+})
 
 
 def previous_period(period: q.Period) -> q.Period:

@@ -23,6 +23,26 @@ REASON_TOO_FEW = stats.REASON_TOO_FEW_RESPONDENTS
 POSTS_AVERAGE_NOTE = "gemiddelde van de wijken met een wijkpagina"
 
 i18n.register({
+    "Deze gemeente heeft minder dan twee wijken: er valt niets te vergelijken.":
+        "This municipality has fewer than two districts: there is nothing to compare.",
+    "Kies ten minste": "Choose at least",
+    "wijken om te vergelijken.": "districts to compare.",
+    "Er is geen enquête voor deze wijken.": "There is no survey for these districts.",
+    "Onderdeel": "Component",
+    "Gemeten": "Measured",
+    "Vergelijking": "Comparison",
+    "Eerste": "First",
+    "Tweede": "Second",
+    "Verschil": "Difference",
+    "Significant": "Significant",
+    "Incidenten per 1.000 per jaar": "Incidents per 1,000 per year",
+    "Ondergrens 95% (incidenten)": "Lower bound 95% (incidents)",
+    "Bovengrens 95% (incidenten)": "Upper bound 95% (incidents)",
+    "Meting": "Survey wave",
+    "Verschil beleving − registratie (z)": "Difference perception − registration (z)",
+    "Ondergrens 95% (z)": "Lower bound 95% (z)",
+    "Bovengrens 95% (z)": "Upper bound 95% (z)",
+    "Oordeel": "Verdict",
     "Vergelijken": "Compare",
     "Kies twee tot vier wijken": "Choose two to four districts",
     "Alle indicatoren": "All indicators",

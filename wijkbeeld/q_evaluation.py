@@ -68,6 +68,36 @@ SURVEY_LIMITS = (
 )
 
 i18n.register({
+    "Effect (verschil-in-verschillen)": "Effect (difference-in-differences)",
+    "95%-interval": "95% interval",
+    "Toets trends vooraf (p)": "Pre-trend test (p)",
+    "Eenheid": "Unit",
+    "Gemiddeld verschil in verandering na de start, wijken met tegen wijken zonder (of nog zonder) pagina.":
+        "Average difference in change after launch, districts with against districts without (or not yet with) a page.",
+    "Cluster-bootstrap over wijken (hele wijken opnieuw getrokken).":
+        "Cluster bootstrap over districts (whole districts resampled).",
+    "Een kleine p (< 0,05) betekent dat de wijken vóór de start al uiteenliepen; dan is de vergelijking minder betrouwbaar.":
+        "A small p (< 0.05) means the districts already diverged before launch; the comparison is then less reliable.",
+    "Er is geen wijk met een pagina en cijfers vóór én na de start.":
+        "There is no district with a page and figures both before and after launch.",
+    "Wijkpagina": "District page",
+    "Start": "Start",
+    "Rol in de vergelijking": "Role in the comparison",
+    "Start pagina": "Page launch",
+    "Vóór (gem. per maand)": "Before (avg. per month)",
+    "Maanden vóór": "Months before",
+    "Na (gem. per maand)": "After (avg. per month)",
+    "Maanden na": "Months after",
+    "Verandering": "Change",
+    "Wijken zonder pagina: vóór": "Districts without page: before",
+    "Wijken zonder pagina: na": "Districts without page: after",
+    "Verandering zonder pagina": "Change without page",
+    "Verschil in verandering": "Difference in change",
+    "Interval zonder 0": "Interval excludes 0",
+    "Wijken met pagina": "Districts with page",
+    "Wijken zonder (of later)": "Districts without (or later)",
+    "Perioden": "Periods",
+    "Opmerkingen": "Notes",
     "Evaluatie": "Evaluation",
     "Uitkomst": "Outcome",
     "Wijken met en zonder pagina": "Districts with and without a page",

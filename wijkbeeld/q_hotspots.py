@@ -34,6 +34,34 @@ SOURCE_THEME_POSTS = "Wijkpagina's: berichten en reacties van bewoners met een t
 REASON_NO_PAGE = "geen wijkpagina"
 
 i18n.register({
+    "Getoetste reeksen": "Series tested",
+    "Opvallende stijging": "Unusual rise",
+    "Niet getoetst": "Not tested",
+    "buurten": "neighbourhoods",
+    "wijken": "districts",
+    "soorten misdrijf met genoeg geschiedenis.": "crime groups with enough history.",
+    "q-waarde": "q-value",
+    "na Benjamini-Hochberg.": "after Benjamini-Hochberg.",
+    "De reden staat in de tabel (kolom 'Opvallende stijging').": "The reason is in the table (column 'Unusual rise').",
+    "Er zijn geen politiecijfers per maand voor deze gemeente en dit niveau.":
+        "There are no monthly police figures for this municipality and this level.",
+    "Klein gebied (niet gerangschikt)": "Small area (not ranked)",
+    "Incidenten recent": "Recent incidents",
+    "Per 1.000 inwoners per jaar": "Per 1,000 inhabitants per year",
+    "Reden onbekend (incidenten)": "Reason unknown (incidents)",
+    "Zelfde maanden jaar eerder": "Same months a year earlier",
+    "Verandering t.o.v. jaar eerder (%)": "Change against a year earlier (%)",
+    "Ondergrens 95% jaar eerder (%)": "Lower bound 95% year earlier (%)",
+    "Bovengrens 95% jaar eerder (%)": "Upper bound 95% year earlier (%)",
+    "Verwacht (eigen seizoenspatroon)": "Expected (own seasonal pattern)",
+    "Ondergrens 95% (%)": "Lower bound 95% (%)",
+    "Bovengrens 95% (%)": "Upper bound 95% (%)",
+    "p-waarde": "p-value",
+    "q-waarde (BH)": "q-value (BH)",
+    "Rang": "Rank",
+    "Thema's bewoners": "Residents' themes",
+    "Bewonersberichten recent": "Resident posts recent",
+    "Bewonersberichten jaar eerder": "Resident posts a year earlier",
     "Hotspots": "Hotspots",
     "Soort misdrijf": "Crime group",
     "Niveau": "Level",
@@ -290,7 +318,8 @@ def _attach_theme_posts(wh: Warehouse, out: pd.DataFrame, *, gemeente: str, wind
     frame = frame.merge(themes, on="group", how="left")
     has_page = frame["wijk_code"].isin(launches.index)
     # A gemeente without any wijk page maps every wijk to NA: keep the column a datetime all the same.
-    launch = pd.to_datetime(frame["wijk_code"].map(launches).astype("object"), errors="coerce")
+    launch_by_wijk = {code: value for code, value in launches.items()}  # a dict: an empty Series would not map
+    launch = pd.to_datetime(frame["wijk_code"].map(launch_by_wijk).astype("object"), errors="coerce")
     last_post = pd.Timestamp(coverage["last_post_month"]) if pd.notna(coverage["last_post_month"]) else pd.NaT
     retained_from = pd.Timestamp(coverage["retained_from"]) if pd.notna(coverage["retained_from"]) else pd.NaT
     carried_from = pd.Timestamp(coverage["theme_posts_from"]) if pd.notna(coverage["theme_posts_from"]) else pd.NaT

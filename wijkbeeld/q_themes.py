@@ -46,6 +46,33 @@ REASON_NO_MESSAGES = "geen berichten in deze periode"
 REASON_BEFORE_PAGE = "pagina bestond nog niet"
 
 i18n.register({
+    "Het warehouse bevat geen thema-indeling (dim_theme is leeg); er is niets te tonen.":
+        "The warehouse has no theme classification (dim_theme is empty); there is nothing to show.",
+    "Alleen wijken met een wijkpagina.": "Only districts with a district page.",
+    "Geen enkele wijk in deze gemeente heeft een wijkpagina; er zijn geen thema's per maand.":
+        "No district in this municipality has a district page; there are no themes per month.",
+    "Geen wijk in deze gemeente heeft een wijkpagina.": "No district in this municipality has a district page.",
+    "Er zijn geen voorbeeldberichten: geen wijk heeft een wijkpagina.":
+        "There are no example posts: no district has a district page.",
+    "Geen berichten met dit thema in deze wijk in deze periode.":
+        "No posts with this theme in this district in this period.",
+    "Nog": "Show",
+    "tonen (maximaal": "more (at most",
+    "berichten en reacties in deze periode.": "posts and comments in this period.",
+    "Thema": "Theme",
+    "Groep": "Group",
+    "Berichten met thema": "Posts with theme",
+    "Berichten in de wijk": "Posts in the district",
+    "Aandeel (%)": "Share (%)",
+    "Reden onbekend": "Reason unknown",
+    "Meest gevonden termen (aantal berichten)": "Most frequent terms (number of posts)",
+    "Omschrijving": "Description",
+    "Datum": "Date",
+    "Soort": "Kind",
+    "Schrijver": "Writer",
+    "Toon": "Tone",
+    "Waarom dit thema": "Why this theme",
+    "Tekst (geredigeerd)": "Text (redacted)",
     "Thema's per wijk": "Themes per district",
     "Thema's in de tijd": "Themes over time",
     "Waarom dit thema: meest gevonden termen": "Why this theme: most frequent matched terms",

@@ -13,11 +13,28 @@ from wijkbeeld.safe import quote_input
 from wijkbeeld import queries as q
 from wijkbeeld.auth import ROLE_LABELS, Access, current_access
 from wijkbeeld.db import Warehouse, WarehouseMissing, get_warehouse
+from wijkbeeld import i18n
 from wijkbeeld.i18n import LANGUAGES, translate
 from wijkbeeld.safe import to_csv_bytes, to_excel_bytes
 from wijkbeeld.settings import Settings, get_settings
 
 MONTHS_NL = "jan feb mrt apr mei jun jul aug sep okt nov dec".split()
+
+i18n.register({
+    "Aanmeldinstellingen kloppen niet": "Sign-in settings are wrong",
+    "Meld u aan met uw organisatie-account om Wijkbeeld te gebruiken.":
+        "Sign in with your organisation account to use Wijkbeeld.",
+    "Aanmelden": "Sign in",
+    "Afmelden": "Sign out",
+    "Aangemeld": "Signed in",
+    "rol": "role",
+    "U bent aangemeld als": "You are signed in as",
+    "maar uw account heeft geen rol in Wijkbeeld. Vraag de beheerder om toegang.":
+        "but your account has no role in Wijkbeeld. Ask the administrator for access.",
+    "Deze pagina is niet beschikbaar voor de rol": "This page is not available for the role",
+    "Het warehouse bevat geen gemeente.": "The warehouse contains no municipality.",
+    "Periode": "Period",
+})
 
 
 @dataclass(frozen=True)
@@ -105,29 +122,29 @@ def _access_gate(lang: str, requires: str) -> Access | None:
     try:
         access = current_access(st.user)
     except ValueError as err:  # a broken role mapping must not open the dashboard
-        st.error(f"Aanmeldinstellingen kloppen niet: {err}")
+        st.error(f"{translate('Aanmeldinstellingen kloppen niet', lang)}: {err}")
         return None
     if access.auth_configured and not access.signed_in:
         st.title("Wijkbeeld")
-        st.info("Meld u aan met uw organisatie-account om Wijkbeeld te gebruiken.")
-        if st.button("Aanmelden", type="primary"):
+        st.info(translate("Meld u aan met uw organisatie-account om Wijkbeeld te gebruiken.", lang))
+        if st.button(translate("Aanmelden", lang), type="primary"):
             st.login()
         return None
     if access.role is None:
         st.title("Wijkbeeld")
-        st.error(f"U bent aangemeld als {access.user_label}, maar uw account heeft geen rol in Wijkbeeld. "
-                 "Vraag de beheerder om toegang.")
-        if st.button("Afmelden"):
+        st.error(f"{translate('U bent aangemeld als', lang)} {access.user_label}, "
+                 + translate("maar uw account heeft geen rol in Wijkbeeld. Vraag de beheerder om toegang.", lang))
+        if st.button(translate("Afmelden", lang)):
             st.logout()
         return None
     if not access.can(requires):
         st.title("Wijkbeeld")
-        st.error(f"Deze pagina is niet beschikbaar voor de rol {ROLE_LABELS[access.role]}.")
+        st.error(f"{translate('Deze pagina is niet beschikbaar voor de rol', lang)} {ROLE_LABELS[access.role]}.")
         return None
     with st.sidebar:
         if access.signed_in:
-            st.caption(f"Aangemeld: {access.user_label} · rol {ROLE_LABELS[access.role]}")
-            if st.button("Afmelden", key="logout"):
+            st.caption(f"{translate('Aangemeld', lang)}: {access.user_label} · {translate('rol', lang)} {ROLE_LABELS[access.role]}")
+            if st.button(translate("Afmelden", lang), key="logout"):
                 st.logout()
     if not access.auth_configured:
         st.warning(translate("Open toegang: dit dashboard is zonder inloggen te zien voor iedereen op deze computer "
@@ -159,7 +176,7 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
         return None
     gemeenten = cached_query(q.q_gemeenten, token)
     if gemeenten.empty:
-        st.error("Het warehouse bevat geen gemeente.")
+        st.error(translate("Het warehouse bevat geen gemeente.", lang))
         return None
     codes = gemeenten["gemeente_code"].tolist()
     names = dict(zip(gemeenten["gemeente_code"], gemeenten["gemeente_name"]))
@@ -199,7 +216,7 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
 
 
 def source_caption(state: ViewState, source: str, extra: str = "") -> None:
-    st.caption(f"Bron: {source}. Periode: {state.period.label}.{(' ' + extra) if extra else ''}")
+    st.caption(f"{state.t('Bron')}: {source}. {state.t('Periode')}: {state.period.label}.{(' ' + extra) if extra else ''}")
 
 
 def downloads(state: ViewState, frame: pd.DataFrame, name: str) -> None:
