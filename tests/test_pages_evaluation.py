@@ -68,39 +68,14 @@ def panel(con) -> pd.DataFrame:
     return frame
 
 
-@pytest.fixture
-def downloaded(monkeypatch) -> list[pd.DataFrame]:
-    """Every frame a run hands to ui.downloads: the content of its CSV and Excel files, however the bytes are made."""
-    import wijkbeeld.ui as ui
-
-    frames: list[pd.DataFrame] = []
-    original = ui.downloads
-
-    def record(state, frame, name):
-        frames.append(frame)
-        return original(state, frame, name)
-
-    monkeypatch.setattr(ui, "downloads", record)
-    return frames
-
-
-def _download_texts(frames: list[pd.DataFrame]) -> list[str]:
-    return [str(v) for f in frames for v in [*f.columns, *f.to_numpy(dtype=object).ravel()]]
+from tests.page_harness import downloaded  # noqa: E402,F401  (a fixture)
+from tests.page_harness import download_texts as _download_texts  # noqa: E402
+from tests.page_harness import frame_with as _frame  # noqa: E402
+from tests.page_harness import run_page  # noqa: E402
 
 
 def _run(params: dict | None = None, user: dict | None = None) -> AppTest:
-    at = AppTest.from_file(SCRIPT, default_timeout=90)
-    if user:
-        at.user = user
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def _frame(at: AppTest, column: str) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if column in d.value.columns)
+    return run_page(SCRIPT, params, user)
 
 
 def _nl(value: float, decimals: int) -> str:

@@ -1,0 +1,41 @@
+"""Shared by the page tests: run a page in AppTest, record what it offers for download, find a table."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+
+@pytest.fixture
+def downloaded(monkeypatch) -> list[pd.DataFrame]:
+    """Every frame a run hands to ui.downloads: the content of its CSV and Excel files, however the bytes are made."""
+    import wijkbeeld.ui as ui
+
+    frames: list[pd.DataFrame] = []
+    original = ui.downloads
+
+    def record(state, frame, name):
+        frames.append(frame)
+        return original(state, frame, name)
+
+    monkeypatch.setattr(ui, "downloads", record)
+    return frames
+
+
+def download_texts(frames: list[pd.DataFrame]) -> list[str]:
+    return [str(v) for f in frames for v in [*f.columns, *f.to_numpy(dtype=object).ravel()]]
+
+
+def run_page(script: str, params: dict | None = None, user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(script, default_timeout=90)
+    if user:
+        at.user = user
+    for key, value in (params or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def frame_with(at: AppTest, column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if column in d.value.columns)
