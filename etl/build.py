@@ -482,8 +482,8 @@ def carry_forward_build_history(con) -> int:
     has = con.execute("SELECT count(*) FROM duckdb_tables() WHERE database_name = 'previous' AND table_name = 'meta_build'").fetchone()[0]
     if not has:
         return 0
-    con.execute(f"""CREATE TEMP TABLE carried_builds AS
-                    SELECT build_id FROM previous.meta_build ORDER BY built_at DESC LIMIT {BUILD_HISTORY}""")
+    con.execute("""CREATE TEMP TABLE carried_builds AS
+                   SELECT build_id FROM previous.meta_build ORDER BY built_at DESC LIMIT ?""", [BUILD_HISTORY])
     con.execute("INSERT INTO meta_build SELECT * FROM previous.meta_build WHERE build_id IN (SELECT build_id FROM carried_builds)")
     for table in HISTORY_TABLES:  # identifiers from the fixed tuple above
         con.execute(f"INSERT INTO {table} SELECT * FROM previous.{table} WHERE build_id IN (SELECT build_id FROM carried_builds)")

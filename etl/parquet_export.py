@@ -29,6 +29,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from wijkbeeld.db import ReadOnlyStore
+
 EXPORTED_PREFIXES = ("dim_", "fct_", "mart_", "meta_", "bridge_")
 MANIFEST = "_manifest.json"
 POINTER = "CURRENT"
@@ -189,7 +191,7 @@ class ParquetVersion:
         return f"parquet-{self.build_id}-{self.mtime_ns}"
 
 
-class ParquetWarehouse:
+class ParquetWarehouse(ReadOnlyStore):
     """The Warehouse interface over Parquet views in a process-wide in-memory DuckDB. When CURRENT points at a new
     build, the next call rebuilds the views, so readers move to the new build without a restart."""
 
@@ -216,18 +218,6 @@ class ParquetWarehouse:
                 self._con, self._version = con, current
             return self._con.cursor()
 
-    def query(self, sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
-        cur = self.cursor()
-        try:
-            return cur.execute(sql, params or []).df()
-        finally:
-            cur.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._con is not None:
-                self._con.close()
-                self._con = None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,3 +39,29 @@ def run_page(script: str, params: dict | None = None, user: dict | None = None) 
 
 def frame_with(at: AppTest, column: str) -> pd.DataFrame:
     return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+# Sign-in configured with one beleid user, for the role checks of the page tests.
+BELEID_SECRETS = """
+[auth]
+redirect_uri = "http://localhost:8501/oauth2callback"
+cookie_secret = "test-cookie-secret-not-for-production"
+
+[wijkbeeld.roles]
+emails = { "b.beleid@gemeente.nl" = "beleid" }
+"""
+
+
+@pytest.fixture(scope="module")
+def wh(demo_warehouse):
+    from wijkbeeld.db import Warehouse
+
+    return Warehouse(demo_warehouse)
+
+
+@pytest.fixture(scope="module")
+def con(demo_warehouse):
+    import duckdb
+
+    with duckdb.connect(str(demo_warehouse), read_only=True) as c:
+        yield c

@@ -27,25 +27,8 @@ Y2025 = Period(date(2025, 1, 1), date(2025, 12, 1))
 Y2024 = Period(date(2024, 1, 1), date(2024, 12, 1))
 LAST12 = Period(date(2025, 10, 1), date(2026, 9, 1))
 Z = stats.Z95
-SECRETS = """
-[auth]
-redirect_uri = "http://localhost:8501/oauth2callback"
-cookie_secret = "test-cookie-secret-not-for-production"
-
-[wijkbeeld.roles]
-emails = { "b.beleid@gemeente.nl" = "beleid" }
-"""
-
-
-@pytest.fixture(scope="module")
-def wh(demo_warehouse) -> Warehouse:
-    return Warehouse(demo_warehouse)
-
-
-@pytest.fixture(scope="module")
-def con(demo_warehouse):
-    with duckdb.connect(str(demo_warehouse), read_only=True) as c:
-        yield c
+from tests.page_harness import BELEID_SECRETS as SECRETS  # noqa: E402
+from tests.page_harness import con, wh  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(scope="module")

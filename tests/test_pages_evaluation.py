@@ -23,25 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = str(ROOT / "pages" / "evaluatie.py")
 TREATED = ["WK999900", "WK999901", "WK999902", "WK999904", "WK999905"]
 NEVER = ["WK999903", "WK999906", "WK999907"]
-SECRETS = """
-[auth]
-redirect_uri = "http://localhost:8501/oauth2callback"
-cookie_secret = "test-cookie-secret-not-for-production"
-
-[wijkbeeld.roles]
-emails = { "b.beleid@gemeente.nl" = "beleid" }
-"""
-
-
-@pytest.fixture(scope="module")
-def wh(demo_warehouse) -> Warehouse:
-    return Warehouse(demo_warehouse)
-
-
-@pytest.fixture(scope="module")
-def con(demo_warehouse):
-    with duckdb.connect(str(demo_warehouse), read_only=True) as c:
-        yield c
+from tests.page_harness import BELEID_SECRETS as SECRETS  # noqa: E402
+from tests.page_harness import con, wh  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(scope="module")

@@ -25,25 +25,8 @@ AS_OF = date(2026, 9, 1)          # end of the default period (last 12 months) o
 RECENT = ("2026-07-01", "2026-09-01")
 YEAR_EARLIER = ("2025-07-01", "2025-09-01")
 PARAMS = dict(gemeente="GM9999", recent_months=3, min_history_months=24, fdr_q=0.10, min_population=200)
-SECRETS = """
-[auth]
-redirect_uri = "http://localhost:8501/oauth2callback"
-cookie_secret = "test-cookie-secret-not-for-production"
-
-[wijkbeeld.roles]
-emails = { "b.beleid@gemeente.nl" = "beleid" }
-"""
-
-
-@pytest.fixture(scope="module")
-def wh(demo_warehouse) -> Warehouse:
-    return Warehouse(demo_warehouse)
-
-
-@pytest.fixture(scope="module")
-def con(demo_warehouse):
-    with duckdb.connect(str(demo_warehouse), read_only=True) as c:
-        yield c
+from tests.page_harness import BELEID_SECRETS as SECRETS  # noqa: E402
+from tests.page_harness import con, wh  # noqa: E402,F401  (fixtures)
 
 
 @pytest.fixture(scope="module")

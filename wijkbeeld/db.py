@@ -43,7 +43,30 @@ def warehouse_version(path: Path) -> WarehouseVersion:
     return WarehouseVersion(str(path), st.st_ino, st.st_mtime_ns, st.st_size)
 
 
-class Warehouse:
+class ReadOnlyStore:
+    """What every read-side store offers the queries: query() and close() on top of its own cursor()."""
+
+    _lock: threading.Lock
+    _con: duckdb.DuckDBPyConnection | None
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:  # pragma: no cover - each store has its own
+        raise NotImplementedError
+
+    def query(self, sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
+        cur = self.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._con is not None:
+                self._con.close()
+                self._con = None
+
+
+class Warehouse(ReadOnlyStore):
     """A process-wide read-only connection that follows atomic swaps of the file."""
 
     def __init__(self, path: Path):
@@ -73,18 +96,6 @@ class Warehouse:
         cur.execute(f"USE {ALIAS}")  # cursors do not inherit USE
         return cur
 
-    def query(self, sql: str, params: list | tuple | dict | None = None) -> pd.DataFrame:
-        cur = self.cursor()
-        try:
-            return cur.execute(sql, params or []).df()
-        finally:
-            cur.close()
-
-    def close(self) -> None:
-        with self._lock:
-            if self._con is not None:
-                self._con.close()
-                self._con = None
 
 
 _instances: dict[str, Warehouse] = {}
