@@ -56,3 +56,26 @@ def demo_copy(tmp_path, demo_sources) -> Path:
 def chromium_path() -> str | None:
     path = os.environ.get("WIJKBEELD_CHROMIUM", "/usr/bin/chromium")
     return path if Path(path).exists() else None
+
+
+@pytest.fixture(scope="session")
+def country_warehouse(tmp_path_factory) -> Path:
+    """A small country (three gemeenten of the national demo, on the real 2014 division when present, else
+    generated shapes): the warehouse for whole-country views (gm=NL00) and for pages with several gemeenten."""
+    from etl.build import build
+    from etl.demo_national import generate_national
+
+    out = tmp_path_factory.mktemp("country") / "demo"
+    boundaries = REAL / "cbs-gebiedsindelingen-2014"
+    generate_national(out, gemeenten=["GM0003", "GM0340", "GM0867"], post_records=4_000,
+                      boundaries_dir=boundaries if boundaries.exists() else None)
+    path = out.parent / "warehouse.duckdb"
+    build(out / "sources.toml", path)
+    return path
+
+
+@pytest.fixture
+def country_env(country_warehouse, monkeypatch) -> Path:
+    """Point the dashboard at the small country."""
+    monkeypatch.setenv("WIJKBEELD_WAREHOUSE", str(country_warehouse))
+    return country_warehouse

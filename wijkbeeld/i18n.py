@@ -1,8 +1,24 @@
 """Interface text: Dutch by default, English on request. Keys are the Dutch strings themselves, so a missing
-translation falls back to Dutch rather than to a key name."""
+translation falls back to Dutch rather than to a key name.
+
+The language of the current script run is activated once per run (`activate`, called by ui.setup_page), like
+Django's translation.activate: Streamlit runs each session's script in its own thread, so helpers that format
+text outside a page (month names, "onbekend", summaries) follow the reader's choice without a parameter.
+Anything cached across sessions (st.cache_data) must still take `lang` as a parameter so it is part of the key.
+"""
 from __future__ import annotations
 
+import threading
+from datetime import date
+
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
+
+MONTHS = {
+    "nl": "jan feb mrt apr mei jun jul aug sep okt nov dec".split(),
+    "en": "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(),
+}
+
+_active = threading.local()
 
 EN = {
     "Overzicht": "Overview",
@@ -42,7 +58,31 @@ EN = {
     "Samenvatting per wijk": "Summary per district",
     "Top-thema's": "Top themes",
     "Verandering t.o.v. vorige periode": "Change against the previous period",
+    "t/m": "to",
+    "Heel Nederland": "The Netherlands (all municipalities)",
 }
+
+
+# Labels that come from the warehouse (the default taxonomy in data/themes.yml, the crime groups of
+# etl/crime_groups.py): a gemeente's own theme labels fall back to their Dutch text.
+EN.update({
+    "Inbraak": "Burglary", "Diefstal": "Theft", "Vernieling": "Vandalism", "Geweld": "Violence",
+    "Jongerenoverlast": "Youth nuisance", "Drugs en drank": "Drugs and alcohol", "Verkeer": "Traffic",
+    "Afval en verloedering": "Litter and decay", "Burenoverlast": "Neighbour nuisance",
+    "Vuurwerk en brand": "Fireworks and fire", "Oplichting": "Fraud", "Verdachte situaties": "Suspicious situations",
+    "Openbare ruimte": "Public space", "Activiteit": "Activities", "Participatie": "Participation",
+    "Buurtpreventie": "Neighbourhood watch", "Vermist en gevonden": "Lost and found",
+    "Getuigenoproep": "Witness appeals",
+    "veiligheid": "safety", "leefbaarheid": "liveability", "gemeenschap": "community",
+    "Vermogensmisdrijven": "Property crime", "Geweldsmisdrijven": "Violent crime",
+    "Vernieling en openbare orde": "Vandalism and public order", "Verkeersmisdrijven": "Traffic offences",
+    "Overige misdrijven": "Other crime", "Totaal misdrijven": "Total crime", "overlast": "nuisance",
+    # Sources (source_label translates each '; '-separated part)
+    "Politie via CBS (geregistreerde misdrijven)": "Police via CBS (registered crime)",
+    "CBS Kerncijfers wijken en buurten": "CBS Key figures for districts and neighbourhoods",
+    "Veiligheidsmonitor / wijkenquête": "Safety Monitor (Veiligheidsmonitor) / district survey",
+    "Wijkpagina's (berichten en reacties)": "District pages (posts and comments)",
+})
 
 
 def register(translations: dict[str, str]) -> None:
@@ -50,7 +90,32 @@ def register(translations: dict[str, str]) -> None:
     EN.update(translations)
 
 
-def translate(text: str, lang: str) -> str:
-    if lang == "en":
+def activate(lang: str) -> None:
+    """Make `lang` the language of this thread's script run."""
+    _active.lang = lang if lang in LANGUAGES else "nl"
+
+
+def active_language() -> str:
+    return getattr(_active, "lang", "nl")
+
+
+def translate(text: str, lang: str | None = None) -> str:
+    if (lang or active_language()) == "en":
         return EN.get(text, text)
     return text
+
+
+def source_label(text: str, lang: str | None = None) -> str:
+    """A source line 'A; B; C' with each part translated on its own (sources are composed from parts)."""
+    return "; ".join(translate(part.strip(), lang) for part in text.split(";"))
+
+
+def month_label(d: date, lang: str | None = None) -> str:
+    """'mrt 2025' / 'Mar 2025'."""
+    return f"{MONTHS[lang or active_language()][d.month - 1]} {d.year}"
+
+
+def span_label(first: date, last: date, lang: str | None = None) -> str:
+    """'jan 2024 t/m dec 2024' / 'Jan 2024 to Dec 2024'; one month is just that month."""
+    a, b = month_label(first, lang), month_label(last, lang)
+    return a if a == b else f"{a} {translate('t/m', lang)} {b}"

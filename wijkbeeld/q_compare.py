@@ -61,7 +61,7 @@ WITH months AS (
     SELECT CAST(range AS DATE) AS month
     FROM range(CAST($start AS DATE), CAST($end AS DATE) + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
 ), areas AS (
-    SELECT area_code, level, area_name FROM dim_area WHERE gemeente_code = $gm AND level IN ('wijk', 'gemeente')
+    SELECT area_code, level, area_name FROM dim_area WHERE (gemeente_code = $gm OR $gm = 'NL00') AND level IN ('wijk', 'gemeente')
 ), series AS (
     SELECT area_code, crime_group, month, incident_count FROM mart_incident_group_month
     WHERE month BETWEEN $start AND $end
@@ -92,13 +92,13 @@ ORDER BY a.area_code, g.crime_group
 Q_GEMEENTE_POPULATION = """
 SELECT g.gemeente_code AS area_code, g.gemeente_name AS area_name, p.population, p.population_year, p.imputed
 FROM dim_gemeente g LEFT JOIN fct_population p ON p.area_code = g.gemeente_code AND p.year = year(CAST($end AS DATE))
-WHERE g.gemeente_code = $gm
+WHERE (g.gemeente_code = $gm OR $gm = 'NL00')
 """
 
 Q_SURVEY = """
 SELECT s.area_code, a.level, s.period_start, s.indicator, s.value, s.lower, s.upper, s.respondents, s.source_table
 FROM fct_survey s JOIN dim_area a USING (area_code)
-WHERE a.gemeente_code = $gm AND a.level IN ('wijk', 'gemeente') AND s.period_start <= $end
+WHERE (a.gemeente_code = $gm OR $gm = 'NL00') AND a.level IN ('wijk', 'gemeente') AND s.period_start <= $end
 ORDER BY s.area_code, s.indicator, s.period_start
 """
 

@@ -108,7 +108,7 @@ _MONTHS = """months AS (
 )"""
 
 _GEMEENTE_PAGES = """gm_pages AS (
-    SELECT DISTINCT b.page_id FROM bridge_page_wijk b JOIN dim_wijk w USING (wijk_code) WHERE w.gemeente_code = $gm
+    SELECT DISTINCT b.page_id FROM bridge_page_wijk b JOIN dim_wijk w USING (wijk_code) WHERE (w.gemeente_code = $gm OR $gm = 'NL00')
 )"""
 
 # The unit rows (unit_id, unit_name, owner_type, page_id, wijk_code) for each level. A page counts with every wijk it
@@ -119,7 +119,7 @@ _UNITS_PAGE = f"""{_GEMEENTE_PAGES}, units AS (
 )"""
 _UNITS_WIJK = """units AS (
     SELECT w.wijk_code AS unit_id, w.wijk_name AS unit_name, CAST(NULL AS VARCHAR) AS owner_type, b.page_id, w.wijk_code
-    FROM dim_wijk w LEFT JOIN bridge_page_wijk b USING (wijk_code) WHERE w.gemeente_code = $gm
+    FROM dim_wijk w LEFT JOIN bridge_page_wijk b USING (wijk_code) WHERE (w.gemeente_code = $gm OR $gm = 'NL00')
 )"""
 
 _ENGAGEMENT_BODY = """, unit_pages AS (

@@ -119,7 +119,7 @@ WITH page AS (
 SELECT w.wijk_code, w.wijk_name, page.launch_date, page.page_names, page.pages,
        (SELECT min(p.population) FROM fct_population p WHERE p.area_code = w.wijk_code) AS min_population
 FROM dim_wijk w LEFT JOIN page USING (wijk_code)
-WHERE w.gemeente_code = $gm
+WHERE (w.gemeente_code = $gm OR $gm = 'NL00')
 ORDER BY w.wijk_code
 """
 
@@ -133,14 +133,14 @@ SELECT s.area_code AS wijk_code, s.month, s.crime_group AS "group", s.incident_c
 FROM series s
 JOIN dim_wijk w ON w.wijk_code = s.area_code
 LEFT JOIN fct_population p ON p.area_code = s.area_code AND p.year = year(s.month)
-WHERE w.gemeente_code = $gm
+WHERE (w.gemeente_code = $gm OR $gm = 'NL00')
 ORDER BY s.area_code, s.crime_group, s.month
 """
 
 Q_SURVEY = """
 SELECT s.area_code AS wijk_code, year(s.period_start) AS wave, s.indicator, s.value, s.lower, s.upper, s.respondents
 FROM fct_survey s JOIN dim_wijk w ON w.wijk_code = s.area_code
-WHERE w.gemeente_code = $gm
+WHERE (w.gemeente_code = $gm OR $gm = 'NL00')
 """
 
 Q_INDICATORS = "SELECT indicator, label, unit FROM dim_indicator"

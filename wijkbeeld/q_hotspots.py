@@ -85,11 +85,11 @@ i18n.register({
 Q_MONTHLY = """
 SELECT m.area_code, m.crime_group AS "group", m.month, m.incident_count AS count
 FROM mart_incident_group_month m JOIN dim_area a USING (area_code)
-WHERE a.gemeente_code = $gm AND m.level = $level AND m.month <= $as_of
+WHERE (a.gemeente_code = $gm OR $gm = 'NL00') AND m.level = $level AND m.month <= $as_of
 UNION ALL
 SELECT t.area_code, 'totaal', t.month, t.incident_count
 FROM mart_incident_total_month t JOIN dim_area a USING (area_code)
-WHERE a.gemeente_code = $gm AND t.level = $level AND t.month <= $as_of
+WHERE (a.gemeente_code = $gm OR $gm = 'NL00') AND t.level = $level AND t.month <= $as_of
 """
 
 # Areas of the level with their wijk, the population of the as-of year and person-years over the recent window
@@ -100,7 +100,7 @@ WITH months AS (
     FROM range(CAST($start AS DATE), CAST($end AS DATE) + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
 ), areas AS (
     SELECT a.area_code, a.area_name, COALESCE(a.wijk_code, a.area_code) AS wijk_code
-    FROM dim_area a WHERE a.gemeente_code = $gm AND a.level = $level
+    FROM dim_area a WHERE (a.gemeente_code = $gm OR $gm = 'NL00') AND a.level = $level
 ), window_pop AS (
     SELECT a.area_code, sum(p.population) / 12.0 AS person_years, count(p.population) AS months_with_population
     FROM areas a CROSS JOIN months m
@@ -124,7 +124,7 @@ WITH page AS (
     SELECT b.wijk_code,
            min(COALESCE(d.launch_date, (SELECT min(p.month) FROM fct_post p WHERE p.page_id = d.page_id))) AS launch_date
     FROM bridge_page_wijk b JOIN dim_page d USING (page_id) JOIN dim_wijk w USING (wijk_code)
-    WHERE w.gemeente_code = $gm
+    WHERE (w.gemeente_code = $gm OR $gm = 'NL00')
     GROUP BY b.wijk_code
 ), posts AS (
     SELECT m.wijk_code, m.crime_group,
@@ -426,9 +426,9 @@ def map_frame(table: pd.DataFrame, shapes: pd.DataFrame, *, group: str, colour_b
 
 Q_SHAPES = {
     "buurt": "SELECT buurt_code AS area_code, buurt_name AS shape_name, geometry_geojson FROM dim_buurt "
-             "WHERE gemeente_code = $gm ORDER BY buurt_code",
+             "WHERE (gemeente_code = $gm OR $gm = 'NL00') ORDER BY buurt_code",
     "wijk": "SELECT wijk_code AS area_code, wijk_name AS shape_name, geometry_geojson FROM dim_wijk "
-            "WHERE gemeente_code = $gm ORDER BY wijk_code",
+            "WHERE (gemeente_code = $gm OR $gm = 'NL00') ORDER BY wijk_code",
 }
 
 

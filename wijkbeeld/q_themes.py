@@ -104,7 +104,7 @@ Q_THEME_CATALOG = "SELECT theme, label, theme_group, description FROM dim_theme 
 
 Q_HEATMAP = f"""
 WITH wijken AS (
-    SELECT wijk_code, wijk_name FROM dim_wijk WHERE gemeente_code = $gm
+    SELECT wijk_code, wijk_name FROM dim_wijk WHERE (gemeente_code = $gm OR $gm = 'NL00')
 ), {_WIJK_LIVE}, totals AS (
     SELECT wijk_code, sum(messages) AS messages FROM mart_wijk_post_month
     WHERE month BETWEEN $start AND $end GROUP BY wijk_code
@@ -144,7 +144,7 @@ ORDER BY d.label, m.month
 
 Q_TREND_THEME = f"""
 WITH {_MONTHS}, {_WIJK_LIVE}, wijken AS (
-    SELECT w.wijk_code, w.wijk_name, l.since FROM dim_wijk w JOIN wijk_live l USING (wijk_code) WHERE w.gemeente_code = $gm
+    SELECT w.wijk_code, w.wijk_name, l.since FROM dim_wijk w JOIN wijk_live l USING (wijk_code) WHERE (w.gemeente_code = $gm OR $gm = 'NL00')
 ), totals AS (
     SELECT wijk_code, month, sum(messages) AS messages FROM mart_wijk_post_month
     WHERE month BETWEEN $start AND $end GROUP BY ALL
@@ -168,7 +168,7 @@ Q_TERMS = """
 WITH posts AS (
     SELECT DISTINCT p.post_id
     FROM fct_post p JOIN bridge_page_wijk b USING (page_id) JOIN dim_wijk w USING (wijk_code)
-    WHERE w.gemeente_code = $gm AND p.month BETWEEN $start AND $end
+    WHERE (w.gemeente_code = $gm OR $gm = 'NL00') AND p.month BETWEEN $start AND $end
       AND ($wijk IS NULL OR b.wijk_code = $wijk)
 ), term_rows AS (
     SELECT t.post_id, t.theme, lower(trim(unnest(json_extract_string(t.matched_terms, '$[*]')))) AS term

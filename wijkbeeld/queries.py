@@ -9,6 +9,12 @@ from datetime import date
 import pandas as pd
 
 from wijkbeeld.db import Warehouse
+from wijkbeeld.i18n import span_label
+
+# The whole country: CBS's code for Nederland. Every query that takes $gm scopes with
+# `(x.gemeente_code = $gm OR $gm = 'NL00')` (tests/test_national_view.py checks that), so one gemeente and the
+# whole country share the SQL; DuckDB plans the OR without measurable cost (measured on the national warehouse).
+NATIONAL = "NL00"
 
 SOURCE_POLICE = "Politie via CBS (geregistreerde misdrijven)"
 SOURCE_CBS_POP = "CBS Kerncijfers wijken en buurten"
@@ -23,10 +29,11 @@ class Period:
 
     @property
     def label(self) -> str:
-        months = "jan feb mrt apr mei jun jul aug sep okt nov dec".split()
-        a = f"{months[self.start.month - 1]} {self.start.year}"
-        b = f"{months[self.end.month - 1]} {self.end.year}"
-        return a if a == b else f"{a} t/m {b}"
+        """In the language of the current run; cached functions use label_in(lang)."""
+        return span_label(self.start, self.end)
+
+    def label_in(self, lang: str) -> str:
+        return span_label(self.start, self.end, lang)
 
     @property
     def n_months(self) -> int:
@@ -45,9 +52,9 @@ FROM dim_gemeente g ORDER BY g.gemeente_name
 # gemeente has no police figures loaded.
 Q_MONTHS = """
 WITH inc AS (
-    SELECT DISTINCT f.month FROM fct_incident_month f JOIN dim_area a USING (area_code) WHERE a.gemeente_code = $gm
+    SELECT DISTINCT f.month FROM fct_incident_month f JOIN dim_area a USING (area_code) WHERE (a.gemeente_code = $gm OR $gm = 'NL00')
 ), posts AS (
-    SELECT DISTINCT p.month FROM mart_wijk_post_month p JOIN dim_wijk w USING (wijk_code) WHERE w.gemeente_code = $gm
+    SELECT DISTINCT p.month FROM mart_wijk_post_month p JOIN dim_wijk w USING (wijk_code) WHERE (w.gemeente_code = $gm OR $gm = 'NL00')
 )
 SELECT month FROM inc
 UNION ALL SELECT month FROM posts WHERE NOT EXISTS (SELECT 1 FROM inc)
@@ -56,15 +63,15 @@ ORDER BY month
 
 Q_INCIDENT_MONTHS = """
 SELECT min(f.month) AS first_month, max(f.month) AS last_month
-FROM fct_incident_month f JOIN dim_area a USING (area_code) WHERE a.gemeente_code = $gm
+FROM fct_incident_month f JOIN dim_area a USING (area_code) WHERE (a.gemeente_code = $gm OR $gm = 'NL00')
 """
 
 Q_WIJKEN = """
-SELECT wijk_code, wijk_name, area_m2, geometry_geojson FROM dim_wijk WHERE gemeente_code = $gm ORDER BY wijk_code
+SELECT wijk_code, wijk_name, area_m2, geometry_geojson FROM dim_wijk WHERE (gemeente_code = $gm OR $gm = 'NL00') ORDER BY wijk_code
 """
 
 Q_BUURTEN = """
-SELECT buurt_code, buurt_name, wijk_code, area_m2, geometry_geojson FROM dim_buurt WHERE gemeente_code = $gm ORDER BY buurt_code
+SELECT buurt_code, buurt_name, wijk_code, area_m2, geometry_geojson FROM dim_buurt WHERE (gemeente_code = $gm OR $gm = 'NL00') ORDER BY buurt_code
 """
 
 # Per wijk over a window of months: incidents, population as person-years of the same year(s), posts, survey.
@@ -72,7 +79,7 @@ Q_WIJK_INDICATORS = """
 WITH months AS (
     SELECT CAST(range AS DATE) AS month FROM range(CAST($start AS DATE), CAST($end AS DATE) + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
 ), wijken AS (
-    SELECT wijk_code, wijk_name FROM dim_wijk WHERE gemeente_code = $gm
+    SELECT wijk_code, wijk_name FROM dim_wijk WHERE (gemeente_code = $gm OR $gm = 'NL00')
 ), pop AS (   -- person-years: each month weighs its own year's population
     SELECT w.wijk_code,
            sum(p.population) / 12.0 AS person_years,
@@ -133,7 +140,7 @@ ORDER BY w.wijk_code
 Q_TOP_THEMES = """
 SELECT t.wijk_code, t.theme, d.label, sum(t.messages) AS messages
 FROM mart_wijk_theme_month t JOIN dim_theme d USING (theme) JOIN dim_wijk w USING (wijk_code)
-WHERE w.gemeente_code = $gm AND t.month BETWEEN $start AND $end
+WHERE (w.gemeente_code = $gm OR $gm = 'NL00') AND t.month BETWEEN $start AND $end
 GROUP BY ALL ORDER BY t.wijk_code, messages DESC, t.theme
 """
 

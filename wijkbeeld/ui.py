@@ -14,11 +14,9 @@ from wijkbeeld import queries as q
 from wijkbeeld.auth import ROLE_LABELS, Access, current_access
 from wijkbeeld.db import Warehouse, WarehouseMissing, get_warehouse
 from wijkbeeld import i18n
-from wijkbeeld.i18n import LANGUAGES, translate
+from wijkbeeld.i18n import LANGUAGES, activate, translate
 from wijkbeeld.safe import to_csv_bytes, to_excel_bytes
 from wijkbeeld.settings import Settings, get_settings
-
-MONTHS_NL = "jan feb mrt apr mei jun jul aug sep okt nov dec".split()
 
 i18n.register({
     "Aanmeldinstellingen kloppen niet": "Sign-in settings are wrong",
@@ -34,6 +32,17 @@ i18n.register({
     "Deze pagina is niet beschikbaar voor de rol": "This page is not available for the role",
     "Het warehouse bevat geen gemeente.": "The warehouse contains no municipality.",
     "Periode": "Period",
+    "Gemeente '{code}' komt niet voor; de eerste gemeente is gekozen.":
+        "Municipality '{code}' does not exist; the first municipality was chosen.",
+    "Periode '{key}' bestaat niet voor deze gemeente; de laatste 12 maanden zijn gekozen.":
+        "Period '{key}' does not exist for this municipality; the last 12 months were chosen.",
+    "Het warehouse is gebouwd voor schemaversie {found}, deze versie van Wijkbeeld leest versie {wanted}. "
+    "Bouw het opnieuw: `python -m etl build` (of `make demo`).":
+        "The warehouse was built for schema version {found}; this version of Wijkbeeld reads version {wanted}. "
+        "Build it again: `python -m etl build` (or `make demo`).",
+    "Heel Nederland: alle gemeenten in het warehouse. Kaarten en tabellen tonen alle wijken; kies een gemeente "
+    "om in te zoomen.": "The Netherlands: every municipality in the warehouse. Maps and tables show all districts; "
+    "choose a municipality to zoom in.",
 })
 
 
@@ -51,6 +60,11 @@ class ViewState:
 
     def t(self, text: str) -> str:
         return translate(text, self.lang)
+
+    @property
+    def is_national(self) -> bool:
+        """The whole country (every gemeente in the warehouse) rather than one gemeente."""
+        return self.gemeente == q.NATIONAL
 
     def can(self, permission: str) -> bool:
         return self.access.can(permission)
@@ -76,7 +90,8 @@ def _cached(module: str, name: str, token: str, params: tuple):
 
 
 def month_label(d: date) -> str:
-    return f"{MONTHS_NL[d.month - 1]} {d.year}"
+    """In the language of the current run."""
+    return i18n.month_label(d)
 
 
 # The shared view (gemeente, period, language) carries across pages: the URL wins, else what this session chose
@@ -157,6 +172,7 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
     Returns None when the page must stop (no access, no warehouse); the reason is already on screen."""
     settings = get_settings()
     lang = _param("lang") if _param("lang") in LANGUAGES else "nl"
+    activate(lang)
     st.session_state.pop("_url_warnings", None)
     access = _access_gate(lang, requires)
     if access is None:
@@ -171,8 +187,9 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
     meta = cached_query(q.q_meta, token)
     if meta.get("schema_version") != settings.schema_version:
         st.title(translate(title, lang))
-        st.error(f"Het warehouse is gebouwd voor schemaversie {meta.get('schema_version')}, deze versie van Wijkbeeld "
-                 f"leest versie {settings.schema_version}. Bouw het opnieuw: `python -m etl build` (of `make demo`).")
+        st.error(translate("Het warehouse is gebouwd voor schemaversie {found}, deze versie van Wijkbeeld leest versie "
+                           "{wanted}. Bouw het opnieuw: `python -m etl build` (of `make demo`).", lang)
+                 .format(found=meta.get("schema_version"), wanted=settings.schema_version))
         return None
     gemeenten = cached_query(q.q_gemeenten, token)
     if gemeenten.empty:
@@ -180,13 +197,18 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
         return None
     codes = gemeenten["gemeente_code"].tolist()
     names = dict(zip(gemeenten["gemeente_code"], gemeenten["gemeente_name"]))
+    if len(codes) > 1:  # the whole country is a choice once there is more than one gemeente to sum
+        codes = [q.NATIONAL] + codes
     wanted = _param("gm")
     if wanted and wanted not in codes:
-        _invalid(f"Gemeente '{quote_input(wanted)}' komt niet voor; de eerste gemeente is gekozen.")
+        _invalid(translate("Gemeente '{code}' komt niet voor; de eerste gemeente is gekozen.", lang)
+                 .format(code=quote_input(wanted)))
         wanted = None
     with st.sidebar:
         lang = st.radio(translate("Taal", lang), list(LANGUAGES), index=list(LANGUAGES).index(lang),
                         format_func=LANGUAGES.get, horizontal=True, key="lang_choice")
+        activate(lang)
+        names[q.NATIONAL] = translate("Heel Nederland", lang)
         gemeente = st.selectbox(translate("Gemeente", lang), codes, index=codes.index(wanted) if wanted else 0,
                                 format_func=lambda c: f"{names[c]} ({c})", key="gm_choice")
         months = cached_query(q.q_months, token, gemeente=gemeente)
@@ -194,7 +216,8 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
         wanted_period = _param("periode")
         keys = list(options)
         if wanted_period and wanted_period not in options:
-            _invalid(f"Periode '{quote_input(wanted_period)}' bestaat niet voor deze gemeente; de laatste 12 maanden zijn gekozen.")
+            _invalid(translate("Periode '{key}' bestaat niet voor deze gemeente; de laatste 12 maanden zijn gekozen.",
+                               lang).format(key=quote_input(wanted_period)))
             wanted_period = None
         if keys:
             period_key = st.selectbox(translate("Periode", lang), keys, index=keys.index(wanted_period) if wanted_period else 0,
@@ -210,13 +233,17 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
     st.title(state.t(title))
     if is_demo:
         st.info(state.t("Demo: Lindenwaard is een verzonnen gemeente; alle cijfers en berichten zijn gegenereerd."), icon=":material/science:")
+    if state.is_national:
+        st.info(state.t("Heel Nederland: alle gemeenten in het warehouse. Kaarten en tabellen tonen alle wijken; "
+                        "kies een gemeente om in te zoomen."), icon=":material/public:")
     for message in st.session_state.get("_url_warnings", []):
         st.warning(message)
     return state
 
 
 def source_caption(state: ViewState, source: str, extra: str = "") -> None:
-    st.caption(f"{state.t('Bron')}: {source}. {state.t('Periode')}: {state.period.label}.{(' ' + extra) if extra else ''}")
+    st.caption(f"{state.t('Bron')}: {i18n.source_label(source, state.lang)}. {state.t('Periode')}: "
+               f"{state.period.label_in(state.lang)}.{(' ' + extra) if extra else ''}")
 
 
 def downloads(state: ViewState, frame: pd.DataFrame, name: str) -> None:
@@ -229,8 +256,11 @@ def downloads(state: ViewState, frame: pd.DataFrame, name: str) -> None:
                        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"xlsx_{name}")
 
 
-def fmt_number(value, decimals: int = 1, missing: str = "onbekend") -> str:
+def fmt_number(value, decimals: int = 1, missing: str | None = None) -> str:
+    """1.234,5 in Dutch, 1,234.5 in English; missing says 'onbekend' / 'unknown'."""
     if value is None or pd.isna(value):
-        return missing
+        return translate("onbekend") if missing is None else missing
     text = f"{float(value):,.{decimals}f}"
+    if i18n.active_language() == "en":
+        return text
     return text.replace(",", "X").replace(".", ",").replace("X", ".")
