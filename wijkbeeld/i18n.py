@@ -59,7 +59,6 @@ EN = {
     "Top-thema's": "Top themes",
     "Verandering t.o.v. vorige periode": "Change against the previous period",
     "t/m": "to",
-    "Heel Nederland": "The Netherlands (all municipalities)",
 }
 
 

@@ -12,6 +12,7 @@ import math
 import folium
 import pandas as pd
 
+from wijkbeeld import i18n
 from wijkbeeld.safe import escape_html
 
 LEAFLET_JS = "/app/static/leaflet/leaflet.js"
@@ -52,8 +53,11 @@ def colour_for(value: float | None, bins: list[float]) -> str:
 
 def feature_collection(frame: pd.DataFrame, *, code_col: str, name_col: str, value_col: str,
                        value_label: str, unit: str, reason_col: str | None = None, source: str = "",
-                       period: str = "") -> dict:
-    """GeoJSON for the map. Every text property is HTML-escaped here, because Leaflet tooltips render HTML."""
+                       period: str = "", lang: str | None = None) -> dict:
+    """GeoJSON for the map. Every text property is HTML-escaped here, because Leaflet tooltips render HTML.
+    Labels, unit and reasons come translated; 'onbekend' and the number format follow `lang`."""
+    lang = lang or i18n.active_language()
+    unknown, no_data = i18n.translate("onbekend", lang), i18n.translate("geen gegevens", lang)
     bins = colour_bins(frame[value_col])
     features = []
     for row in frame.itertuples(index=False):
@@ -64,8 +68,7 @@ def feature_collection(frame: pd.DataFrame, *, code_col: str, name_col: str, val
         value = data[value_col]
         known = value is not None and not pd.isna(value)
         reason = data.get(reason_col) if reason_col else None
-        shown = f"{value:,.1f}".replace(",", "X").replace(".", ",").replace("X", ".") + f" {unit}" if known else \
-            f"onbekend ({reason or 'geen gegevens'})"
+        shown = f"{_number(value, lang)} {unit}" if known else f"{unknown} ({reason or no_data})"
         features.append({
             "type": "Feature",
             "id": data[code_col],
@@ -80,6 +83,11 @@ def feature_collection(frame: pd.DataFrame, *, code_col: str, name_col: str, val
             },
         })
     return {"type": "FeatureCollection", "features": features}
+
+
+def _number(value: float, lang: str) -> str:
+    text = f"{value:,.1f}"
+    return text if lang == "en" else text.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def _has_coordinates(coords) -> bool:
@@ -125,7 +133,7 @@ def choropleth(fc: dict, *, selected_code: str | None = None, height: int = 480)
         },
         highlight_function=lambda f: {"weight": 3, "color": "#000000"},
         tooltip=folium.GeoJsonTooltip(fields=["naam", "indicator", "waarde", "bron"],
-                                      aliases=["", "", "", "Bron"], labels=False, sticky=True),
+                                      aliases=["", "", "", i18n.translate("Bron")], labels=False, sticky=True),
     ).add_to(fmap)
     fmap.fit_bounds(bounds_of(fc))
     return fmap

@@ -79,7 +79,7 @@ Q_WIJK_INDICATORS = """
 WITH months AS (
     SELECT CAST(range AS DATE) AS month FROM range(CAST($start AS DATE), CAST($end AS DATE) + INTERVAL 1 MONTH, INTERVAL 1 MONTH)
 ), wijken AS (
-    SELECT wijk_code, wijk_name FROM dim_wijk WHERE (gemeente_code = $gm OR $gm = 'NL00')
+    SELECT wijk_code, wijk_name, gemeente_code FROM dim_wijk WHERE (gemeente_code = $gm OR $gm = 'NL00')
 ), pop AS (   -- person-years: each month weighs its own year's population
     SELECT w.wijk_code,
            sum(p.population) / 12.0 AS person_years,
@@ -118,7 +118,7 @@ WITH months AS (
     FROM fct_survey WHERE indicator = 'onveilig_buurt' AND period_start <= $end AND level = 'wijk'
     GROUP BY area_code
 )
-SELECT w.wijk_code, w.wijk_name,
+SELECT w.wijk_code, w.wijk_name, w.gemeente_code, g.gemeente_name,
        pop.population_latest AS population, pop.population_year, pop.population_imputed, pop.person_years,
        CASE WHEN inc.withheld_cells = 0 AND inc.months_with_data = (SELECT count(*) FROM months) THEN inc.incidents_known END AS incidents,
        inc.incidents_known, inc.withheld_cells, inc.months_with_data,
@@ -128,6 +128,7 @@ SELECT w.wijk_code, w.wijk_name,
        s.unsafe_pct, s.unsafe_lower, s.unsafe_upper, s.survey_period, s.survey_respondents, s.survey_source,
        s.wijk_code IS NOT NULL AS has_survey_row
 FROM wijken w
+LEFT JOIN dim_gemeente g USING (gemeente_code)
 LEFT JOIN pop USING (wijk_code)
 LEFT JOIN inc USING (wijk_code)
 LEFT JOIN page pg USING (wijk_code)

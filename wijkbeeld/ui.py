@@ -40,9 +40,11 @@ i18n.register({
     "Bouw het opnieuw: `python -m etl build` (of `make demo`).":
         "The warehouse was built for schema version {found}; this version of Wijkbeeld reads version {wanted}. "
         "Build it again: `python -m etl build` (or `make demo`).",
-    "Heel Nederland: alle gemeenten in het warehouse. Kaarten en tabellen tonen alle wijken; kies een gemeente "
-    "om in te zoomen.": "The Netherlands: every municipality in the warehouse. Maps and tables show all districts; "
-    "choose a municipality to zoom in.",
+    "Alle gemeenten ({n})": "All municipalities ({n})",
+    "Alle {n} gemeenten in het warehouse tegelijk (met een landelijk warehouse: heel Nederland). Kaarten en tabellen "
+    "tonen de wijken van alle gemeenten; kies een gemeente om in te zoomen.":
+        "All {n} municipalities in the warehouse at once (with a national warehouse: the whole country). Maps and "
+        "tables show the districts of every municipality; choose a municipality to zoom in.",
 })
 
 
@@ -128,8 +130,8 @@ def period_options(months: list[date]) -> dict[str, q.Period]:
 
 def period_label(key: str, period: q.Period, lang: str) -> str:
     if key == "12m":
-        return f"{translate('Laatste 12 maanden', lang)} ({period.label})"
-    return f"{key} ({period.label})" if period.n_months < 12 else key
+        return f"{translate('Laatste 12 maanden', lang)} ({period.label_in(lang)})"
+    return f"{key} ({period.label_in(lang)})" if period.n_months < 12 else key
 
 
 def _access_gate(lang: str, requires: str) -> Access | None:
@@ -197,8 +199,9 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
         return None
     codes = gemeenten["gemeente_code"].tolist()
     names = dict(zip(gemeenten["gemeente_code"], gemeenten["gemeente_name"]))
-    if len(codes) > 1:  # the whole country is a choice once there is more than one gemeente to sum
-        codes = [q.NATIONAL] + codes
+    default = 0
+    if len(codes) > 1:  # every gemeente at once (the whole country, for a national warehouse) is a choice
+        codes, default = [q.NATIONAL] + codes, 1
     wanted = _param("gm")
     if wanted and wanted not in codes:
         _invalid(translate("Gemeente '{code}' komt niet voor; de eerste gemeente is gekozen.", lang)
@@ -208,8 +211,8 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
         lang = st.radio(translate("Taal", lang), list(LANGUAGES), index=list(LANGUAGES).index(lang),
                         format_func=LANGUAGES.get, horizontal=True, key="lang_choice")
         activate(lang)
-        names[q.NATIONAL] = translate("Heel Nederland", lang)
-        gemeente = st.selectbox(translate("Gemeente", lang), codes, index=codes.index(wanted) if wanted else 0,
+        names[q.NATIONAL] = translate("Alle gemeenten ({n})", lang).format(n=len(gemeenten))
+        gemeente = st.selectbox(translate("Gemeente", lang), codes, index=codes.index(wanted) if wanted else default,
                                 format_func=lambda c: f"{names[c]} ({c})", key="gm_choice")
         months = cached_query(q.q_months, token, gemeente=gemeente)
         options = period_options(months)
@@ -234,8 +237,9 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
     if is_demo:
         st.info(state.t("Demo: Lindenwaard is een verzonnen gemeente; alle cijfers en berichten zijn gegenereerd."), icon=":material/science:")
     if state.is_national:
-        st.info(state.t("Heel Nederland: alle gemeenten in het warehouse. Kaarten en tabellen tonen alle wijken; "
-                        "kies een gemeente om in te zoomen."), icon=":material/public:")
+        st.info(state.t("Alle {n} gemeenten in het warehouse tegelijk (met een landelijk warehouse: heel Nederland). "
+                        "Kaarten en tabellen tonen de wijken van alle gemeenten; kies een gemeente om in te zoomen.")
+                .format(n=len(gemeenten)), icon=":material/public:")
     for message in st.session_state.get("_url_warnings", []):
         st.warning(message)
     return state
