@@ -110,3 +110,43 @@ def test_a_wijk_can_be_chosen_with_the_keyboard_alone(server, page):
     page.wait_for_function("() => new URL(window.location.href).searchParams.has('wijk')", timeout=30_000)
     wait_idle(page)
     assert page.locator('[data-testid="stMetric"]').count() >= 4
+
+
+# WCAG 2.1 AA contrast (1.4.3) for every text the page draws in HTML: 4.5:1, or 3:1 for large text (>= 24 px, or
+# >= 18.66 px bold). Colours are the computed ones; the background is found by compositing the ancestors' own
+# background colours over white, as the browser paints them. SVG (plotly) and the map's iframe are not checked here.
+CONTRAST_JS = """() => {
+  const parse = c => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number); return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const over = (top, bottom) => { const a = top[3]; return [0, 1, 2].map(i => top[i] * a + bottom[i] * (1 - a)).concat([1]); };
+  const lum = c => { const v = c.slice(0, 3).map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const background = el => { const layers = [];
+    for (let e = el; e && e.nodeType === 1; e = e.parentElement) { const b = parse(getComputedStyle(e).backgroundColor);
+      if (b && b[3] > 0) layers.push(b); if (b && b[3] >= 1) break; }
+    let c = [255, 255, 255, 1]; for (let i = layers.length - 1; i >= 0; i--) c = over(layers[i], c); return c; };
+  const bad = []; let checked = 0;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+    const text = n.textContent.trim(); const el = n.parentElement;
+    if (!text || !el || el.closest('svg, iframe, script, style, noscript, [aria-hidden="true"]')) continue;
+    const style = getComputedStyle(el); const rect = el.getBoundingClientRect();
+    if (style.visibility === 'hidden' || style.display === 'none' || rect.width === 0 || rect.height === 0
+        || parseFloat(style.opacity) === 0) continue;
+    const bg = background(el); const fg = over(parse(style.color), bg);
+    const [l1, l2] = [lum(fg), lum(bg)].sort((a, b) => b - a); const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const size = parseFloat(style.fontSize); const large = size >= 24 || (size >= 18.66 && parseInt(style.fontWeight) >= 700);
+    checked++;
+    if (ratio < (large ? 3 : 4.5)) bad.push(`${ratio.toFixed(2)} ${style.color} on rgb(${bg.slice(0, 3).map(Math.round)}) ${size}px: ${text.slice(0, 60)}`);
+  }
+  return {checked, bad};
+}"""
+
+
+@pytest.mark.parametrize("script,title,icon,url_path", PAGES)
+def test_text_contrast_meets_wcag_aa(server, page, script, title, icon, url_path):
+    page.goto(f"{server}/" if script == PAGES[0][0] else f"{server}/{url_path}")
+    wait_idle(page)
+    result = page.evaluate(CONTRAST_JS)
+    assert result["checked"] > 20
+    assert not result["bad"], "\n".join(sorted(set(result["bad"])))
