@@ -150,3 +150,17 @@ def test_text_contrast_meets_wcag_aa(server, page, script, title, icon, url_path
     result = page.evaluate(CONTRAST_JS)
     assert result["checked"] > 20
     assert not result["bad"], "\n".join(sorted(set(result["bad"])))
+
+
+def test_english_switch_translates_the_navigation_and_the_page(server, page):
+    page.goto(f"{server}/?lang=en")
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text() == "Overview"
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Themes" in nav and "Data and quality" in nav and "Thema's" not in nav
+    page.locator('[data-testid="stSidebarNav"] a', has_text="Compare").click()
+    page.wait_for_url(re.compile(r".*/vergelijken.*"))
+    wait_idle(page)
+    assert page.locator("h1").first.inner_text() == "Compare"
+    assert "lang=en" in page.url
+    _no_errors(page)

@@ -32,6 +32,7 @@ i18n.register({
     "Deze pagina is niet beschikbaar voor de rol": "This page is not available for the role",
     "Het warehouse bevat geen gemeente.": "The warehouse contains no municipality.",
     "Periode": "Period",
+    "Beleid": "Policy", "Analist": "Analyst", "Beheer": "Administration", "Politie": "Police",
     "Gemeente '{code}' komt niet voor; de eerste gemeente is gekozen.":
         "Municipality '{code}' does not exist; the first municipality was chosen.",
     "Periode '{key}' bestaat niet voor deze gemeente; de laatste 12 maanden zijn gekozen.":
@@ -156,11 +157,11 @@ def _access_gate(lang: str, requires: str) -> Access | None:
         return None
     if not access.can(requires):
         st.title("Wijkbeeld")
-        st.error(f"{translate('Deze pagina is niet beschikbaar voor de rol', lang)} {ROLE_LABELS[access.role]}.")
+        st.error(f"{translate('Deze pagina is niet beschikbaar voor de rol', lang)} {translate(ROLE_LABELS[access.role], lang)}.")
         return None
     with st.sidebar:
         if access.signed_in:
-            st.caption(f"{translate('Aangemeld', lang)}: {access.user_label} · {translate('rol', lang)} {ROLE_LABELS[access.role]}")
+            st.caption(f"{translate('Aangemeld', lang)}: {access.user_label} · {translate('rol', lang)} {translate(ROLE_LABELS[access.role], lang)}")
             if st.button(translate("Afmelden", lang), key="logout"):
                 st.logout()
     if not access.auth_configured:
