@@ -1,5 +1,6 @@
 """Thema's page: the read-side module against independent SQL/pandas on the demo warehouse, and the page in AppTest
-(default and URL state, the 'meer' control, and role beleid seeing no post text anywhere, downloads included)."""
+(default and URL state, the 'meer' control, and role beleid seeing no post text anywhere, downloads included);
+English labels, and the whole country (gm=NL00) on the small-country warehouse: bounded views and national counts."""
 from __future__ import annotations
 
 import io
@@ -10,6 +11,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -243,3 +245,124 @@ def test_role_beleid_sees_no_post_text_anywhere(warehouse_env, tmp_path, monkeyp
     terms = _frame(beleid, "Meest gevonden termen (aantal berichten)")["Meest gevonden termen (aantal berichten)"]
     counts = terms.str.findall(r"\((\d+)\)").explode().dropna().astype(int)
     assert len(counts) and counts.min() >= qt.MIN_TERM_MESSAGES_WITHOUT_TEXT
+
+
+def test_wijk_since_matches_launch_and_first_message_directly(wh, con):
+    """page_since (from mart_wijk_post_month) is the earliest of the page launch month and the first message month
+    of the wijk's pages, counted straight from fct_post."""
+    heat = qt.q_theme_heatmap(wh, gemeente="GM9999", period=Y2025).drop_duplicates("wijk_code").set_index("wijk_code")
+    expected = con.execute("""
+        SELECT b.wijk_code, least(min(date_trunc('month', d.launch_date)),
+                                  (SELECT min(p.month) FROM fct_post p JOIN bridge_page_wijk b2 USING (page_id)
+                                   WHERE b2.wijk_code = b.wijk_code)) AS since
+        FROM bridge_page_wijk b JOIN dim_page d USING (page_id) GROUP BY b.wijk_code""").df().set_index("wijk_code")
+    got = pd.to_datetime(heat.loc[expected.index, "page_since"])
+    assert len(expected) == 5 and (got == pd.to_datetime(expected["since"])).all()
+    assert heat.loc[~heat.index.isin(expected.index), "page_since"].isna().all()
+
+
+def test_english_tables_and_figures_translate_labels_but_keep_data(wh):
+    heat = qt.q_theme_heatmap(wh, gemeente="GM9999", period=Y2025)
+    table = qt.heatmap_table(heat, "en")
+    assert {"Burglary", "Litter and decay"} <= set(table["Thema"])
+    assert set(table["Groep"]) == {"Safety", "Liveability", "Community"}
+    assert set(table["Reden onbekend"].dropna()) == {"no district page"}
+    assert set(table["Wijk"]) == set(heat["wijk_name"])          # area names are data
+    catalog = qt.q_theme_catalog(wh)
+    terms = qt.terms_table(qt.q_theme_terms(wh, gemeente="GM9999", period=Y2025), catalog, lang="en")
+    # Every description of the default taxonomy has English; the matched terms stay the residents' words.
+    assert not set(terms["Omschrijving"]) & set(catalog["description"])
+    dutch_terms = qt.terms_table(qt.q_theme_terms(wh, gemeente="GM9999", period=Y2025), catalog)
+    assert terms["Meest gevonden termen (aantal berichten)"].equals(dutch_terms["Meest gevonden termen (aantal berichten)"])
+    examples = qt.examples_table(qt.q_theme_examples(wh, wijk="WK999900", theme="inbraak", period=Y2025), "en")
+    assert set(examples["Soort"]) <= {"post", "comment"} and not set(examples["Schrijver"]) & {"bewoner", "politie"}
+    spec = pio.to_json(qt.fig_heatmap(wh, gemeente="GM9999", period=Y2025, lang="en"), validate=False)
+    assert "% of posts" in spec and "no district page" in spec and "berichten" not in spec
+    line = pio.to_json(qt.fig_trend_theme(wh, gemeente="GM9999", theme="inbraak", period=Y2025, lang="en"), validate=False)
+    assert "Share of posts (%)" in line and " of " in line and " van " not in line
+
+
+# ------------------------------------------------------------------------------------------ whole country (NL00)
+
+@pytest.fixture(scope="module")
+def country_con(country_warehouse):
+    with duckdb.connect(str(country_warehouse), read_only=True) as c:
+        yield c
+
+
+def _country_period(country_warehouse, key: str) -> Period:
+    from wijkbeeld.queries import q_months
+    from wijkbeeld.ui import period_options
+
+    return period_options(q_months(Warehouse(country_warehouse), gemeente="NL00"))[key]
+
+
+def test_busiest_wijken_bound_the_national_heat_map_and_trend(country_warehouse, country_con):
+    wh_country = Warehouse(country_warehouse)
+    period = _country_period(country_warehouse, "12m")
+    heat = qt.q_theme_heatmap(wh_country, gemeente="NL00", period=period)
+    assert heat["wijk_code"].nunique() == country_con.execute("SELECT count(*) FROM dim_wijk").fetchone()[0]
+    assert heat["gemeente_code"].nunique() == 3
+    busiest = country_con.execute("""
+        SELECT b.wijk_code, count(*) AS n FROM fct_post p JOIN bridge_page_wijk b USING (page_id)
+        WHERE p.month BETWEEN $start AND $end GROUP BY ALL ORDER BY n DESC, b.wijk_code""",
+        {"start": period.start, "end": period.end}).df()
+    assert len(busiest) >= 2
+    top = qt.busiest_wijken(heat, 1)
+    assert set(top["wijk_code"]) == {busiest["wijk_code"].iloc[0]} and len(top) == len(qt.q_theme_catalog(wh_country))
+    assert qt.busiest_wijken(heat, 10).drop_duplicates("wijk_code")["wijk_code"].tolist() == busiest["wijk_code"].tolist()
+    # Labels carry the gemeente, since wijk names repeat across gemeenten.
+    names = dict(country_con.execute("SELECT gemeente_code, gemeente_name FROM dim_gemeente").fetchall())
+    row = heat.drop_duplicates("wijk_code").iloc[0]
+    assert row["wijk_label"] == f"{row['wijk_name']} ({names[row['gemeente_code']]})"
+    across = qt.q_theme_trend_theme(wh_country, gemeente="NL00", theme="activiteit", period=period)
+    per_wijk = across.groupby("wijk_code")["theme_messages"].sum()
+    one = qt.busiest_wijken_for_theme(across, 1)
+    assert one["wijk_code"].unique().tolist() == [per_wijk.idxmax()]
+    spec = qt.fig_trend_theme(wh_country, gemeente="NL00", theme="activiteit", period=period, lang="nl")
+    assert len(spec["data"]) == min(qt.TREND_NATIONAL_TOP_WIJKEN, int((per_wijk > 0).sum()))
+
+
+def test_whole_country_page_counts_every_gemeente_and_stays_national(country_env, country_con):
+    at = _run({"gm": "NL00", "periode": "12m"})
+    qp = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert qp["gm"] == "NL00"
+    period = _country_period(country_env, "12m")
+    # Messages with each theme over all gemeenten, straight from the posts.
+    expected = dict(country_con.execute("""
+        SELECT d.label, count(DISTINCT t.post_id)
+        FROM fct_post_theme t JOIN fct_post p USING (post_id) JOIN dim_theme d USING (theme)
+        WHERE p.month BETWEEN $start AND $end AND p.page_id IN (SELECT page_id FROM bridge_page_wijk)
+        GROUP BY ALL""", {"start": period.start, "end": period.end}).fetchall())
+    terms = _frame(at, "Meest gevonden termen (aantal berichten)").set_index("Thema")["Berichten met thema"]
+    assert len(expected) > 5 and all(terms[label] == n for label, n in expected.items())
+    # The heat map table: all wijken with a page, with their gemeente, and counts as in plain SQL.
+    heat = _frame(at, "Aandeel (%)")
+    pages = country_con.execute("SELECT count(DISTINCT wijk_code) FROM bridge_page_wijk").fetchone()[0]
+    assert heat["Code"].nunique() == pages and "Gemeente" in heat.columns
+    code, name, gemeente, n, total = country_con.execute("""
+        SELECT b.wijk_code, w.wijk_name, g.gemeente_name, count(*) FILTER (WHERE t.theme = 'activiteit'),
+               count(DISTINCT p.post_id)
+        FROM fct_post p JOIN bridge_page_wijk b USING (page_id) JOIN dim_wijk w USING (wijk_code)
+        JOIN dim_gemeente g USING (gemeente_code) LEFT JOIN fct_post_theme t USING (post_id)
+        WHERE p.month BETWEEN $start AND $end GROUP BY ALL ORDER BY 5 DESC LIMIT 1""",
+        {"start": period.start, "end": period.end}).fetchone()
+    row = heat[(heat["Code"] == code) & (heat["Thema"] == "Activiteit")].iloc[0]
+    assert (row["Berichten met thema"], row["Berichten in de wijk"], row["Gemeente"]) == (n, total, gemeente)
+    # Bounded views say so, and wijk choices carry their gemeente.
+    captions = " ".join(c.value for c in at.caption)
+    assert "Heel Nederland: de heatmap toont de" in captions and "(heel Nederland)" in captions
+    assert "wijken hebben geen wijkpagina" in captions
+    heatmap = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][0]
+    assert heatmap["y"][0] == f"{name} ({gemeente})" and len(heatmap["y"]) <= qt.HEATMAP_NATIONAL_TOP_WIJKEN
+    choice = at.selectbox(key="themes_wijk")
+    assert choice.value == code and choice.format_func(code) == f"{name} ({gemeente})"
+
+
+def test_whole_country_in_english_with_bad_url_values(country_env):
+    at = _run({"gm": "NL00", "lang": "en", "wijk": "WK999999", "thema": "onbekend"})
+    warnings = " ".join(w.value for w in at.warning)
+    assert "District 'WK999999' does not exist" in warnings and "Theme 'onbekend' does not exist" in warnings
+    captions = " ".join(c.value for c in at.caption)
+    assert "The Netherlands: the heat map shows the" in captions and "(all municipalities)" in captions
+    assert at.selectbox(key="themes_theme").format_func("inbraak") == "Burglary"
