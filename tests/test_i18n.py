@@ -71,8 +71,8 @@ def test_translate_falls_back_to_dutch_and_only_translates_english():
 
 # Common Dutch words that are not English words: one of these in the English interface means a sentence, caption,
 # legend or table cell was not translated. Data keep their language (area, page and account names, CBS crime
-# labels, residents' post texts and the words in them that matched a theme, file names); they are removed
-# before the check.
+# labels, residents' post texts and the words in them that matched a theme, file names, the build's own log
+# lines and rejection reasons); they are removed before the check.
 DUTCH_MARKERS = {
     "de", "het", "een", "van", "niet", "voor", "met", "wordt", "worden", "geen", "naar", "bij", "uit", "dat",
     "deze", "dit", "maar", "ook", "nog", "zijn", "heeft", "hebben", "tussen", "onbekend", "inwoners", "berichten",
@@ -84,6 +84,7 @@ _DATA_SQL = """
 SELECT area_name FROM dim_area UNION SELECT page_name FROM dim_page UNION SELECT gemeente_name FROM dim_gemeente
 UNION SELECT account_name FROM stg_posts__account UNION SELECT label FROM dim_crime_type
 UNION SELECT text_redacted FROM fct_post UNION SELECT path FROM meta_source_file UNION SELECT source_file FROM fct_post
+UNION SELECT message FROM meta_build_log UNION SELECT reason FROM meta_rejected_record
 UNION SELECT DISTINCT unnest(CAST(json_extract_string(matched_terms, '$[*]') AS VARCHAR[])) FROM fct_post_theme
 """
 

@@ -2,7 +2,9 @@
 warehouse (including the thread walk behind mart_thread_response), and the page in AppTest."""
 from __future__ import annotations
 
+import base64
 import io
+import json
 import re
 import shutil
 from datetime import date
@@ -225,3 +227,82 @@ def test_level_from_the_url_is_validated(warehouse_env):
     assert not bad.exception
     assert any("bestaat niet" in w.value for w in bad.warning)
     assert bad.radio(key="engagement_level").value == "pagina"
+
+
+# ------------------------------------------------------------------------------------------ all gemeenten (gm=NL00)
+
+def _country_posts(country_warehouse) -> pd.DataFrame:
+    with duckdb.connect(str(country_warehouse), read_only=True) as con:
+        return con.execute("""SELECT post_id, page_id, parent_id, kind, created_at, month, author_type, author_pseudonym,
+                                     reactions, comments, shares FROM fct_post""").df()
+
+
+def _plotly_values(values) -> np.ndarray:
+    """A plotly spec array: a plain list, or plotly's typed-array encoding {'dtype', 'bdata'}."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def test_whole_country_figures_match_plain_sql(country_env, deferred):
+    at = AppTest.from_file(SCRIPT, default_timeout=90)
+    at.query_params.update({"gm": "NL00", "periode": "2025"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["gm"] == "NL00"
+    # The answer share over every gemeente's resident posts, from an independent thread walk.
+    expected = _in_2025(_independent_thread_answers(_country_posts(country_env)))
+    share = f"{expected['hours'].notna().mean() * 100:.1f}".replace(".", ",") + "%"
+    assert {m.label: m.value for m in at.metric}["Bewonersberichten beantwoord"] == share
+    # The monthly chart sums pages per kind of owner (not one line per page) and adds up to every message in 2025.
+    with duckdb.connect(str(country_env), read_only=True) as con:
+        messages = con.execute("SELECT count(*) FROM fct_post WHERE year(month) = 2025").fetchone()[0]
+        owners = {r[0] for r in con.execute("SELECT DISTINCT owner_type FROM dim_page").fetchall()}
+    activity = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert activity["layout"]["yaxis"]["title"]["text"] == "Berichten en reacties per maand"
+    traces = activity["data"]
+    assert len(traces) == len(owners) and all(t["name"].startswith("Eigenaar: ") for t in traces)
+    assert sum(np.nansum(_plotly_values(t["y"])) for t in traces) == messages
+    # Pages of several gemeenten: each row names its gemeente.
+    table = next(d.value for d in at.dataframe if "Pagina" in d.value.columns and "Berichten" in d.value.columns)
+    assert set(table["Gemeente"]) == {"Gemeente 0003", "Gemeente 0340"}
+
+
+def test_whole_country_lists_are_bounded_and_say_so(country_env, deferred, monkeypatch):
+    monkeypatch.setattr(qe, "NATIONAL_ROWS_SHOWN", 4)
+    at = AppTest.from_file(SCRIPT, default_timeout=90)
+    at.query_params.update({"gm": "NL00", "periode": "2025", "niveau": "wijk"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.query_params["gm"] == "NL00"
+    with duckdb.connect(str(country_env), read_only=True) as con:
+        n_wijken = con.execute("SELECT count(*) FROM dim_wijk").fetchone()[0]
+        per_wijk = dict(con.execute("""SELECT b.wijk_code, count(*) FILTER (WHERE p.parent_id IS NULL)
+                                       FROM bridge_page_wijk b JOIN fct_post p USING (page_id)
+                                       WHERE year(p.month) = 2025 GROUP BY ALL""").fetchall())
+    table = next(d.value for d in at.dataframe if "Wijk" in d.value.columns and "Berichten" in d.value.columns)
+    assert len(table) == 4 and "Gemeente" in table.columns
+    # The wijken with the most posts come first (wijken with a page), then unknowns.
+    shown = table["Berichten"].tolist()[:len(per_wijk)]
+    assert shown == sorted(per_wijk.values(), reverse=True)
+    assert any(f"de 4 wijken met de meeste berichten in de periode, van de {n_wijken}" in c.value for c in at.caption)
+    # Without a name list of 16 wijken without a page: a count instead.
+    assert any(f"Onbekend bij {n_wijken - len(per_wijk)} van de {n_wijken} rijen" in c.value for c in at.caption)
+    csv = next(fn for name, fn in deferred if "betrokkenheid_wijk" in name and name.endswith(".csv"))()
+    assert len(pd.read_csv(io.BytesIO(csv), sep=";", decimal=",", encoding="utf-8-sig")) == n_wijken
+
+
+def test_tables_and_charts_in_english(wh):
+    wijken = qe.q_engagement(wh, gemeente="GM9999", period=Y2024, level="wijk")
+    table = qe.engagement_table(wijken, "wijk", "en").set_index("Code")
+    assert table.loc["WK999903", "Reden onbekend"] == "no district page"
+    resp = qe.q_response(wh, gemeente="GM9999", period=Y2025)
+    by_type = qe.response_by_type_table(resp, "en").set_index("Antwoord van")
+    assert by_type.loc["Welfare organisation", "Reden onbekend"] == "no answers"
+    assert "All organisations" in by_type.index
+    spec = qe.fig_theme_engagement(wh, gemeente="GM9999", period=Y2025, lang="en")
+    bar = spec["data"][0]
+    assert "Burglary" in bar["y"] and spec["layout"]["xaxis"]["title"]["text"] == "Mean comments and reactions per post"
+    assert all(" posts; median " in h for h in bar["customdata"])
+    lines = qe.fig_activity(wh, gemeente="GM9999", period=Y2024, lang="en")["data"]
+    assert any("page did not exist yet" in c for line in lines for c in line["customdata"])

@@ -190,3 +190,77 @@ def test_other_roles_see_no_excerpts_log_or_paths(rejected_warehouse, monkeypatc
     assert "/data/bron/" not in text and "/demo/" not in text   # no server paths
     assert any("alleen zichtbaar voor de rol Beheer" in i.value for i in at.info)
     assert not any(s.key == "quality_log_level" for s in at.selectbox)
+
+
+# ------------------------------------------------------------------------------------------ all gemeenten, English
+
+def test_whole_country_shows_the_warehouse_sources_per_kind(country_env, deferred):
+    at = _run({"gm": "NL00"})
+    assert at.query_params["gm"] == "NL00"
+    with duckdb.connect(str(country_env), read_only=True) as con:
+        newest = con.execute("SELECT build_id FROM meta_build ORDER BY built_at DESC LIMIT 1").fetchone()[0]
+        expected = dict(con.execute("""SELECT source_kind, sum(records_read) FROM meta_source_file
+                                       WHERE build_id = ? GROUP BY ALL""", [newest]).fetchall())
+        n_files = con.execute("SELECT count(*) FROM meta_source_file").fetchone()[0]
+        n_builds = con.execute("SELECT count(*) FROM meta_build").fetchone()[0]
+    summary = next(d.value for d in at.dataframe if "Bestanden" in d.value.columns).set_index(["Bouw", "Soort"])
+    shown = {kind: summary.loc[(newest, qq.SOURCE_KIND_LABELS[kind]), "Records gelezen"] for kind in expected}
+    assert shown == expected
+    assert summary["Bestanden"].sum() == n_files
+    assert any(e.label == f"Alle bronbestanden ({n_files})" for e in at.expander)
+    history = next(d.value for d in at.dataframe if "Schemaversie" in d.value.columns)
+    assert len(history) == n_builds and history["Bouw"].iloc[0] == newest
+
+
+@pytest.mark.parametrize("gm", ["GM0340", "NL00"])
+def test_english_page_leaves_only_etl_messages_in_dutch(country_env, gm):
+    """Everything but the ETL's own reasons and log lines is English; those carry a note that they are data."""
+    from tests.test_i18n import _data_strings, dutch_left
+
+    at = _run({"gm": gm, "lang": "en"})
+    with duckdb.connect(str(country_env), read_only=True) as con:
+        etl_texts = [r[0] for r in con.execute("SELECT message FROM meta_build_log UNION SELECT reason FROM meta_rejected_record").fetchall()]
+    assert etl_texts
+    data = sorted(set(_data_strings(country_env)) | set(etl_texts), key=len, reverse=True)
+    assert dutch_left(at, data) == {}
+    assert any("they are not translated" in c.value for c in at.caption)
+    assert at.subheader[0].value == "Sources" and any(m.label == "Last updated" for m in at.metric)
+
+
+def test_definitions_and_tables_in_english(wh):
+    defs = qq.q_indicator_definitions(wh, lang="en").set_index("indicator")
+    assert defs.loc["incidenten_per_1000", "label"] == "Incidents per 1,000 inhabitants"
+    assert "person-years" in defs.loc["incidenten_per_1000", "definition"]
+    survey = defs.loc["rapportcijfer_veiligheid"]
+    assert survey["label"] == "Rating of safety in the neighbourhood" and survey["unit"] == "rating (1-10)"
+    assert survey["definition"].startswith("Survey indicator, expressed as a rating (1-10); higher is better.")
+    assert qq.indicators_table(defs.reset_index(), "en")["Richting"].isin(["higher = worse", "higher = better"]).all()
+    # Every method explanation and every redaction placeholder has English (keys are the current Dutch texts).
+    from wijkbeeld import i18n
+
+    dutch = list(METHOD_EXPLANATIONS.values()) + list(qq.redaction_placeholders().values())
+    assert [text for text in dutch if i18n.translate(text, "en") == text] == []
+    import wijkbeeld.ui  # noqa: F401  (the role labels' English lives there)
+
+    roles = qq.roles_table("beheer", "en").set_index("Rol")
+    assert roles.loc["Administration", "Uw rol"] == "yes" and "build log" in roles.loc["Administration", "Mag zien"]
+    assert "Crime type" in qq.crime_groups_table(qq.q_crime_groups(wh), "en")
+    sources = qq.sources_table(qq.q_sources(wh), full_paths=False, lang="en")
+    assert "boundaries: no period" in set(sources["Toelichting periode"].dropna())
+
+
+def test_english_rejects_and_log_keep_the_etl_text_with_a_note(rejected_warehouse, monkeypatch):
+    from tests.test_i18n import _data_strings, dutch_left
+
+    monkeypatch.setenv("WIJKBEELD_WAREHOUSE", str(rejected_warehouse))
+    at = _run({"gm": "GM9999", "lang": "en", "log": "warning"})
+    with duckdb.connect(str(rejected_warehouse), read_only=True) as con:
+        etl_texts = [r[0] for r in con.execute("SELECT message FROM meta_build_log UNION SELECT reason FROM meta_rejected_record").fetchall()]
+    data = sorted(set(_data_strings(rejected_warehouse)) | set(etl_texts), key=len, reverse=True)
+    assert dutch_left(at, data) == {}
+    assert "3 records rejected" in " ".join(m.value for m in at.markdown).replace("**", "")
+    reasons = next(d.value for d in at.dataframe if "Aantal" not in d.value.columns and "Count" in d.value.columns)
+    assert set(reasons["Reason"]) == {"created_time ontbreekt", "percentage buiten 0-100"}   # data, as stored
+    assert sum("they are not translated" in c.value for c in at.caption) == 2                # rejects and log
+    bad = _run({"lang": "en", "log": "nope"})
+    assert any("Log level 'nope' does not exist" in w.value for w in bad.warning)
