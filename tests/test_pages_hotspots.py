@@ -250,3 +250,166 @@ def test_role_beleid_sees_no_post_text(warehouse_env, tmp_path, monkeypatch, dow
     texts = rendered_texts(at) + _download_texts(downloaded)
     assert any("Bewoners op de wijkpagina" in text for text in texts)
     assert leaked(post_texts(warehouse_env), texts, allowed=non_post_texts(warehouse_env)) == []
+
+
+# ------------------------------------------------------------------------------------------ all gemeenten at once
+
+@pytest.fixture(scope="module")
+def country(country_warehouse):
+    """The small country (three gemeenten): a Warehouse, a plain connection and the last police month."""
+    with duckdb.connect(str(country_warehouse), read_only=True) as c:
+        last = c.execute("SELECT max(month) FROM fct_incident_month").fetchone()[0]
+        yield Warehouse(country_warehouse), c, last
+
+
+def test_all_gemeenten_are_one_model_and_one_benjamini_hochberg_family(country):
+    wh_country, c, last = country
+    params = dict(level="buurt", as_of=last, recent_months=3, min_history_months=24, fdr_q=0.10, min_population=200)
+    table = qh.q_hotspots(wh_country, gemeente="NL00", **params)
+    independent = stats.hotspots(_monthly_from_facts(c, "buurt"), recent_months=3, min_history_months=24, q=0.10,
+                                 as_of=last)
+    merged = table.merge(independent, on=["area_code", "group"], suffixes=("", "_ind"))
+    assert len(merged) == len(table) == len(independent)
+    assert table["gemeente_code"].nunique() == 3  # every gemeente's buurten, each with its own gemeente
+    named = c.execute("SELECT buurt_code AS area_code, gemeente_name FROM dim_buurt JOIN dim_gemeente USING "
+                      "(gemeente_code)").df()
+    assert dict(zip(named["area_code"], named["gemeente_name"])) == {
+        **dict(zip(named["area_code"], named["gemeente_name"])), **dict(zip(table["area_code"], table["gemeente_name"]))}
+    tested = merged["p_value"].notna()
+    np.testing.assert_allclose(merged.loc[tested, "q_value"].astype(float),
+                               multipletests(merged.loc[tested, "p_value"].astype(float), method="fdr_bh")[1])
+    # One family over the whole country: larger than any one gemeente's.
+    one = qh.q_hotspots(wh_country, gemeente="GM0340", **params)
+    assert 0 < qh.summary_counts(one)["tested"] < qh.summary_counts(table)["tested"] == int(tested.sum())
+
+
+def test_all_gemeenten_start_at_the_wijk_level_with_every_wijk_and_its_gemeente(country_env, country):
+    _, c, last = country
+    at = _run({"gm": "NL00"})
+    assert at.query_params["gm"] == "NL00" and at.query_params["niveau"] == "wijk"
+    assert at.radio(key="hotspots_level").value == "wijk"
+    table = _frame(at, "Incidenten recent")
+    expected = c.execute("""
+        SELECT w.wijk_code, g.gemeente_name,
+               CASE WHEN bool_and(f.incident_count IS NOT NULL) THEN sum(f.incident_count) END AS recent
+        FROM dim_wijk w JOIN dim_gemeente g USING (gemeente_code)
+        JOIN fct_incident_month f ON f.area_code = w.wijk_code AND f.level = 'wijk'
+        JOIN dim_crime_type t USING (crime_code)
+        WHERE t.crime_group <> 'overlast' AND f.month BETWEEN CAST(? AS DATE) - INTERVAL 2 MONTH AND ?
+        GROUP BY ALL""", [last, last]).df().set_index("wijk_code")
+    assert sorted(table["Code"]) == sorted(expected.index) and expected["gemeente_name"].nunique() == 3
+    shown = table.set_index("Code")
+    assert (shown["Gemeente"] == expected.loc[shown.index, "gemeente_name"]).all()
+    known = expected["recent"].notna()
+    assert known.sum() > 10
+    assert all(int(shown.loc[code, "Incidenten recent"]) == int(n) for code, n in expected.loc[known, "recent"].items())
+    texts = " ".join(m.value for m in at.markdown)
+    assert f"**Alle gemeenten tegelijk** (3 gemeenten, {len(expected)} wijken)" in texts
+    assert f"- {len(expected)} wijken, waarvan 0 met een opvallende stijging" in texts
+    captions = " ".join(x.value for x in at.caption)
+    (fmap,) = at.get("component_instance")
+    drawn = set(re.findall(r"WK\d{6}", fmap.proto.json_args))
+    shapeless = set(c.execute("SELECT wijk_code FROM dim_wijk WHERE NOT regexp_matches(geometry_geojson, '\\d')"
+                              ).df()["wijk_code"])
+    assert drawn == set(expected.index) - shapeless  # every wijk of every gemeente that has a shape
+    assert (f"Alle gemeenten: {len(drawn)} van de {len(expected)} wijken op de kaart" if shapeless else
+            f"Alle gemeenten: alle {len(expected)} wijken op de kaart.") in captions
+    # Nothing at this level has 24 months of history in the demo: the page says why nothing was tested.
+    assert any(i.value.startswith("Geen enkele reeks kon worden getoetst: ") and "maanden geschiedenis" in i.value
+               for i in at.info)
+
+
+def test_all_gemeenten_at_buurt_level_map_only_the_flagged_buurten_and_bound_the_lists(country_env, country,
+                                                                                       monkeypatch, downloaded):
+    wh_country, _, last = country
+    monkeypatch.setenv("WIJKBEELD_FDR_Q", "1.0")  # every tested series flagged
+    monkeypatch.setattr(qh, "TABLE_MAX_ROWS", 10)
+    at = _run({"gm": "NL00", "niveau": "buurt", "groep": "totaal"})
+    assert at.query_params["gm"] == "NL00"
+    table = qh.q_hotspots(wh_country, gemeente="NL00", level="buurt", as_of=last, recent_months=3,
+                          min_history_months=24, fdr_q=1.0, min_population=200)
+    total = table[table["group"] == qh.GROUP_TOTAL]
+    flagged = set(total.loc[total["flagged"].fillna(False).astype(bool), "area_code"])
+    others = set(total["area_code"]) - flagged
+    assert flagged and others
+    (fmap,) = at.get("component_instance")
+    drawn = set(re.findall(r"BU\d{8}", fmap.proto.json_args))
+    assert drawn and drawn <= flagged and not drawn & others
+    # A flagged buurt missing from the map has no shape in the boundaries (the demo has a few empty ones).
+    shapeless = set(_country_shapeless(wh_country))
+    assert flagged - drawn <= shapeless
+    captions = " ".join(x.value for x in at.caption)
+    assert f"Alleen de {len(drawn)} buurten met een opvallende stijging staan op de kaart (van de {len(total)})" in captions
+    if flagged - drawn:
+        assert f"{len(flagged - drawn)} buurten met een opvallende stijging hebben geen vlak in de grenzen" in captions
+    # Flag sentences: the first FLAG_SENTENCES_MAX by rank, with the gemeente beside each buurt, and it says so.
+    metrics = {m.label: m.value for m in at.metric}
+    n_flagged = int(metrics["Opvallende stijging"])
+    sentences = [line for el in at.text for line in el.value.split("• ") if "95%-interval" in line]
+    assert len(sentences) == qh.FLAG_SENTENCES_MAX < n_flagged == int(table["flagged"].fillna(False).sum())
+    assert f"De eerste {qh.FLAG_SENTENCES_MAX} van {n_flagged} opvallende stijgingen" in captions
+    assert all(re.search(r"\(wijk .+, .+\) — ", s) for s in sentences)
+    # The table shows the first rows and says so; the download holds every buurt.
+    shown = _frame(at, "Incidenten recent")
+    assert len(shown) == 10 and "Gemeente" in shown.columns
+    assert f"De tabel toont de eerste 10 van {len(total)} buurten" in captions
+    assert any(len(frame) == len(total) for frame in downloaded)
+
+
+def _country_shapeless(wh_country) -> list[str]:
+    shapes = wh_country.query("SELECT buurt_code, geometry_geojson FROM dim_buurt")
+    return [code for code, geometry in zip(shapes["buurt_code"], shapes["geometry_geojson"])
+            if geometry is None or not re.search(r"\d", geometry)]
+
+
+def test_all_gemeenten_in_english_map_and_warnings(country_env):
+    at = _run({"gm": "NL00", "lang": "en", "niveau": "land"})
+    assert any("Level 'land' does not exist; 'wijk' was chosen." == w.value for w in at.warning)
+    (fmap,) = at.get("component_instance")
+    args = fmap.proto.json_args
+    assert "per 1,000 per year" in args and "Police via CBS" in args
+    assert not any(word in args for word in ("per 1.000 per jaar", "onbekend", "Politie via CBS", "opvallende"))
+    table = _frame(at, "Recent incidents")
+    assert "Municipality" in table.columns and "Crime group" in table.columns
+    assert set(table["Unusual rise"]) <= {"yes", "no"} | {v for v in table["Unusual rise"] if v.startswith("not tested: ")}
+
+
+def test_reasons_and_cells_in_english_and_dutch_unchanged():
+    assert qh.reason_text("niet getoetst: minder dan 24 maanden geschiedenis (21)", "en") == \
+        "not tested: fewer than 24 months of history (21)"
+    assert qh.reason_text("jaar eerder: pagina startte tijdens deze maanden", "en") == \
+        "year earlier: the page started during these months"
+    assert qh.reason_text("ja", "en") == "yes" and qh.reason_text("nee", "nl") == "nee"
+    assert qh.reason_text("geen incidenten in de geschiedenis: geen verwachting te schatten", "nl") == \
+        "geen incidenten in de geschiedenis: geen verwachting te schatten"
+    assert qh.month_span(date(2026, 7, 1), date(2026, 9, 1)) == "jul 2026 t/m sep 2026"
+    assert qh.month_span(date(2026, 7, 1), date(2026, 9, 1), lang="en") == "Jul 2026 to Sep 2026"
+    assert qh.nl_p(0.0004) == "< 0,001" and qh.nl_p(0.0004, lang="en") == "< 0.001"
+    assert qh.nl_number(1234.5) == "1.234,5" and qh.nl_number(None, lang="en") == "unknown"
+
+
+def test_long_name_lists_become_counts_per_reason():
+    frame = pd.DataFrame({"area_name": [f"Buurt {i}" for i in range(30)], "gemeente_name": ["Waalwijk"] * 30,
+                          "gemeente_code": ["GM0867"] * 30, "test_reason": ["a"] * 20 + ["b"] * 10})
+    text, unnamed = qh.name_list(frame, national=True, with_reason="test_reason", limit=20)
+    assert (text, unnamed) == ("20 × a; 10 × b", 30)
+    text, unnamed = qh.name_list(frame.head(2), national=True, with_reason="test_reason")
+    assert (text, unnamed) == ("Buurt 0 (Waalwijk) (a); Buurt 1 (Waalwijk) (a)", 0)
+    assert qh.name_list(frame, national=False) == ("", 30)
+
+
+def test_map_features_in_english_and_only_the_flagged_areas_when_too_big(wh):
+    table = qh.q_hotspots(wh, level="buurt", as_of=AS_OF, **{**PARAMS, "fdr_q": 0.5})
+    shapes = qh.q_shapes(wh, gemeente="GM9999", level="buurt")
+    flagged = set(table.loc[(table["group"] == "vermogen") & table["flagged"].fillna(False).astype(bool), "area_code"])
+    assert 0 < len(flagged) < 29
+    fc, flagged_only, codes = qh.map_features(table, shapes, group="vermogen", colour_by="rate", lang="en",
+                                              period="Jul 2026 to Sep 2026")
+    assert not flagged_only and len(fc["features"]) == 29 and set(codes) == flagged
+    values = {f["id"]: f["properties"]["waarde"] for f in fc["features"]}
+    assert all(values[c].endswith(" · unusual rise") for c in flagged)
+    assert all(re.fullmatch(r"[\d,]+\.\d per 1,000 per year", v) for c, v in values.items() if c not in flagged)
+    small, flagged_only, codes = qh.map_features(table, shapes, group="vermogen", colour_by="rate", lang="nl",
+                                                 period="jul 2026 t/m sep 2026", max_bytes=1_000)
+    assert flagged_only and {f["id"] for f in small["features"]} == flagged == set(codes)
+    assert all(f["properties"]["waarde"].endswith(" · opvallende stijging") for f in small["features"])
