@@ -245,3 +245,147 @@ def test_role_beleid_sees_no_post_text(warehouse_env, tmp_path, monkeypatch, dow
     texts = rendered_texts(at) + _download_texts(downloaded)
     assert any("Berichten per 1.000" in text for text in texts)
     assert leaked(post_texts(warehouse_env), texts, allowed=non_post_texts(warehouse_env)) == []
+
+
+# ------------------------------------------------------------------------------------------ all gemeenten (NL00)
+
+@pytest.fixture(scope="module")
+def country(country_warehouse):
+    with duckdb.connect(str(country_warehouse), read_only=True) as c:
+        yield Warehouse(country_warehouse), c
+
+
+def _country_expected(c) -> dict:
+    """The reference figures for all gemeenten in 2025, straight from the facts: inhabitants summed over the
+    gemeenten; registered crime (not nuisance) over the gemeenten with all 12 months known; % unsafe as the
+    gemeente figures of the 2025 wave weighted by inhabitants, with the interval of that weighted mean."""
+    inhabitants = c.execute("""SELECT sum(p.population) FROM dim_gemeente g
+                               JOIN fct_population p ON p.area_code = g.gemeente_code AND p.year = 2025""").fetchone()[0]
+    crime = c.execute("""
+        WITH per_gemeente AS (
+            SELECT f.area_code, sum(f.incident_count) AS n,
+                   bool_and(f.incident_count IS NOT NULL) AND count(DISTINCT f.month) = 12 AS complete
+            FROM fct_incident_month f JOIN dim_crime_type t USING (crime_code)
+            WHERE f.level = 'gemeente' AND year(f.month) = 2025 AND t.crime_group <> 'overlast' GROUP BY 1)
+        SELECT sum(n) FILTER (WHERE complete), sum(p.population) FILTER (WHERE complete), count(*) FILTER (WHERE complete),
+               count(*)
+        FROM per_gemeente g JOIN fct_population p ON p.area_code = g.area_code AND p.year = 2025""").fetchone()
+    unsafe = c.execute("""
+        SELECT sum(s.value * p.population) / sum(p.population),
+               sqrt(sum(power(p.population * (s.upper - s.lower) / (2 * ?), 2))) / sum(p.population)
+        FROM fct_survey s JOIN fct_population p ON p.area_code = s.area_code AND p.year = 2025
+        WHERE s.level = 'gemeente' AND s.indicator = 'onveilig_buurt' AND year(s.period_start) = 2025""", [Z]).fetchone()
+    return {"inhabitants": inhabitants, "crime": crime, "unsafe": unsafe}
+
+
+def test_all_gemeenten_row_matches_plain_sql_over_every_gemeente(country):
+    wh_country, c = country
+    long = qc.q_compare_indicators(wh_country, gemeente="NL00", period=Y2025, min_population=200, min_respondents=30)
+    expected = _country_expected(c)
+    reference = long[long["area_code"] == "NL00"].set_index("indicator")
+    assert set(long["level"]) == {"wijk", qc.NATIONAL_LEVEL}  # no single gemeente row stands in for all of them
+    assert reference.loc["inwoners", "value"] == expected["inhabitants"]
+    n, population, included, total = expected["crime"]
+    assert included < total  # one gemeente has a withheld month in 2025: left out of both sums, and counted
+    row = reference.loc["incidenten:totaal"]
+    assert row["value"] == pytest.approx(n / population * 1000, rel=1e-12)
+    assert (row["areas_included"], row["areas_total"]) == (included, total)
+    assert row["lower"] < row["value"] < row["upper"]
+    mean, se = expected["unsafe"]
+    unsafe = reference.loc["enquete:onveilig_buurt"]
+    assert unsafe["value"] == pytest.approx(mean, rel=1e-12)
+    assert (unsafe["lower"], unsafe["upper"]) == pytest.approx((mean - Z * se, mean + Z * se), rel=1e-12)
+    assert unsafe["measured"] == "2025" and unsafe["previous_measured"] == "2023"
+    # Wijk names carry their gemeente (names repeat across gemeenten), and every wijk of every gemeente is in.
+    wijken = c.execute("SELECT w.wijk_code, w.wijk_name || ' (' || g.gemeente_name || ')' FROM dim_wijk w "
+                       "JOIN dim_gemeente g USING (gemeente_code)").fetchall()
+    names = long[long["indicator"] == "inwoners"].set_index("area_code")["area_name"]
+    assert {code: names[code] for code, _ in wijken} == dict(wijken)
+
+
+def test_page_for_all_gemeenten_keeps_nl00_and_shows_the_reference_column(country_env, country):
+    _, c = country
+    at = _run({"gm": "NL00", "periode": "2025"})
+    assert at.query_params["gm"] in ("NL00", ["NL00"])
+    table = _frame(at, "Indicator").set_index("Indicator")
+    reference = table.columns[3]
+    assert reference.startswith("Alle gemeenten")
+    expected = _country_expected(c)
+    assert table.loc["Inwoners", reference] == _nl(expected["inhabitants"], 0)
+    n, population, included, total = expected["crime"]
+    cell = table.loc["Alle misdrijven per 1.000 inwoners per jaar", reference]
+    assert cell.startswith(f"{_nl(n / population * 1000)} (95%: ") and cell.endswith(f"{included} van {total} gemeenten")
+    options = at.multiselect(key="compare_wijken")
+    assert all(options.format_func(code).endswith(")") for code in options.value)
+    captions = " ".join(cap.value for cap in at.caption)
+    assert "opgeteld over alle gemeenten" in captions and "binnen dat geheel" in captions
+
+
+def test_page_in_english_for_all_gemeenten(country_env, country):
+    _, c = country
+    at = _run({"gm": "NL00", "periode": "2025", "lang": "en"})
+    table = _frame(at, "Indicator").set_index("Indicator")
+    assert list(table.columns[:1]) == ["Component"] and table.columns[-1] == "Measured"
+    reference = table.columns[3]
+    assert reference.startswith("All municipalities")
+    n, population, included, total = _country_expected(c)["crime"]
+    cell = table.loc["All crime per 1,000 inhabitants per year", reference]
+    assert cell.startswith(f"{n / population * 1000:,.1f} (95%: ") and cell.endswith(f"{included} of {total} municipalities")
+    assert table.loc["Inhabitants", "Measured"].startswith("2025")
+    pairs = _frame(at, "Comparison")
+    assert set(pairs["Significant"].str.split(":").str[0]) <= {"yes", "no", "unknown"}
+    (chart,) = at.get("plotly_chart")
+    layout = json.loads(chart.proto.spec)["layout"]
+    assert layout["xaxis"]["title"]["text"] == "Registered crimes per 1,000 inhabitants per year"
+
+
+def _synthetic_perception(n: int, missing: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    rate = rng.uniform(20, 60, n)
+    frame = pd.DataFrame({
+        "area_code": [f"WK{i:06d}" for i in range(n)], "area_name": [f"Wijk {i} (Gemeente {i % 7})" for i in range(n)],
+        "incident_rate": rate, "incident_rate_lower": rate - 3, "incident_rate_upper": rate + 3,
+        "unsafe_pct": rng.uniform(10, 40, n), "unsafe_lower": 0.0, "unsafe_upper": 0.0, "survey_wave": "2025",
+        "posts_per_1000": np.where(np.arange(n) % 2 == 0, rng.uniform(1, 50, n), np.nan), "posts_reason": None,
+        "label": rng.choice([stats.LABEL_IN_LINE, stats.LABEL_FEELS_SAFER, stats.LABEL_FEELS_LESS_SAFE], n),
+        "reason": None})
+    frame["unsafe_lower"], frame["unsafe_upper"] = frame["unsafe_pct"] - 2, frame["unsafe_pct"] + 2
+    frame.loc[: missing - 1, "unsafe_pct"] = np.nan
+    frame.loc[: missing - 1, "reason"] = np.where(np.arange(missing) % 3 == 0, "registratie: deels afgeschermd door de bron",
+                                                  "beleving: geen enquête in deze wijk")
+    return frame
+
+
+def test_scatter_with_many_wijken_names_and_bars_only_the_chosen():
+    frame = _synthetic_perception(qc.PERCEPTION_LABEL_LIMIT + 60)
+    chosen = ("WK000003", "WK000010")
+    fig = qc.perception_figure(frame, chosen, "en")
+    *by_label, picked = fig.data
+    assert picked.name == "Chosen districts" and list(picked.text) == [frame.loc[3, "area_name"], frame.loc[10, "area_name"]]
+    assert picked.error_x.array is not None and (np.asarray(picked.error_x.array) > 0).all()
+    assert all(t.error_x.array is None and t.mode == "markers" for t in by_label)
+    assert sum(len(t.x) for t in fig.data) == len(frame)  # every wijk once
+    assert {t.name for t in by_label} <= {stats.text_in(x, "en") for x in qc.PERCEPTION_COLOURS}
+    small = qc.perception_figure(_synthetic_perception(8), chosen, "nl")
+    assert all(t.error_x.array is not None for t in small.data)  # few wijken: bars on every point
+
+
+def test_wijken_left_out_of_the_scatter_are_counted_per_reason_when_many():
+    many = qc.missing_text(_synthetic_perception(80, missing=qc.MISSING_LIST_LIMIT + 10), "nl")
+    assert many.startswith("Niet in de grafiek: 30 wijken") and "10 × registratie: deels afgeschermd door de bron" in many
+    few = qc.missing_text(_synthetic_perception(30, missing=3), "en")
+    assert few == ("Not in the chart: Wijk 0 (Gemeente 0) (registration: partly withheld by the source); "
+                   "Wijk 1 (Gemeente 1) (perception: no survey in this district); "
+                   "Wijk 2 (Gemeente 2) (perception: no survey in this district)")
+    assert qc.missing_text(_synthetic_perception(10), "nl") is None
+
+
+def test_cells_and_url_warnings_in_english():
+    assert qc.format_cell(None, None, None, "beleving: te weinig respondenten", "%", "en") == \
+        "unknown: perception: too few respondents"
+    assert qc.format_cell(1234.56, 1200.0, 1300.0, None, "per 1.000 per jaar", "en", 352, 403) == \
+        "1,234.6 (95%: 1,200.0–1,300.0) — 352 of 403 municipalities"
+    assert qc.format_cell(1234.56, None, None, None, "inwoners", "nl") == "1.235"
+    _, warnings = qc.validate_selection("WK1,WK9", ["WK1", "WK2"], "en")
+    assert warnings == ["Unknown district(s) ignored: " + quote_input("WK9") + ".",
+                        "Choose at least 2 districts; the first districts were added."]

@@ -220,3 +220,69 @@ def test_role_beleid_sees_no_post_text(warehouse_env, tmp_path, monkeypatch, dow
     assert downloaded, "the page hands out its tables"
     texts = rendered_texts(at) + _download_texts(downloaded)
     assert leaked(post_texts(warehouse_env), texts, allowed=non_post_texts(warehouse_env)) == []
+
+
+# ------------------------------------------------------------------------------------------ all gemeenten (NL00)
+
+def test_all_gemeenten_of_a_one_gemeente_warehouse_is_that_gemeente(wh, result):
+    """NL00 takes every wijk of every gemeente; with one gemeente that is the same comparison (same draws), and the
+    wijk names carry the gemeente."""
+    everything = qe.q_evaluation(wh, gemeente="NL00", min_population=200, min_respondents=30)
+    columns = ["outcome", "att", "lower", "upper", "pre_trend_p", "n_treated", "n_comparison", "conclusion"]
+    pd.testing.assert_frame_equal(everything["summary"][columns], result["summary"][columns])
+    assert (everything["wijken"]["wijk_name"] == result["wijken"]["wijk_name"] + " (Lindenwaard (fictief))").all()
+    pd.testing.assert_frame_equal(everything["before_after"].drop(columns="wijk_name"),
+                                  result["before_after"].drop(columns="wijk_name"))
+
+
+@pytest.fixture(scope="module")
+def country_con(country_warehouse):
+    with duckdb.connect(str(country_warehouse), read_only=True) as c:
+        yield c
+
+
+def test_page_for_all_gemeenten_compares_every_wijk_and_says_so(country_env, country_con):
+    at = _run({"gm": "NL00"})
+    assert at.query_params["gm"] in ("NL00", ["NL00"])
+    wijken = _frame(at, "Rol in de vergelijking")
+    expected = country_con.execute("""
+        SELECT w.wijk_code, w.wijk_name || ' (' || g.gemeente_name || ')' AS name,
+               min(p.population) < 200 AS small, any_value(d.launch_date) IS NOT NULL AS has_page
+        FROM dim_wijk w JOIN dim_gemeente g USING (gemeente_code)
+        LEFT JOIN fct_population p ON p.area_code = w.wijk_code
+        LEFT JOIN bridge_page_wijk b ON b.wijk_code = w.wijk_code LEFT JOIN dim_page d USING (page_id)
+        GROUP BY ALL ORDER BY w.wijk_code""").df()
+    assert wijken["Wijk"].tolist() == expected["name"].tolist()       # every wijk of every gemeente, with its gemeente
+    comparison = int((~expected["small"] & ~expected["has_page"]).sum())
+    assert (wijken["Rol in de vergelijking"] == qe.ROLE_COMPARISON).sum() == comparison
+    captions = " ".join(c.value for c in at.caption)
+    assert "Alle gemeenten samen: " in captions and f"{comparison} {qe.ROLE_COMPARISON}" in captions
+    text = normalise(" ".join(m.value for m in at.markdown))
+    assert qe.CAVEAT_NATIONAL[0] in text
+
+
+def test_page_in_english(warehouse_env, result):
+    at = _run({"lang": "en"})
+    row = result["summary"].set_index("outcome").loc["maand:totaal"]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Effect (difference-in-differences)"] == f"{row['att']:.2f}"
+    assert metrics["95% interval"] == f"{row['lower']:.2f} to {row['upper']:.2f}"
+    text = normalise(" ".join(m.value for m in at.markdown))
+    assert normalise(row["conclusion_en"]) in text and "There are only 5 districts with a page" in row["conclusion_en"]
+    assert [title for title, _ in qe.caveats("en", n_treated=5, n_comparison=3)][0] == "Few districts"
+    summary = _frame(at, "Outcome")
+    assert summary["Kind"].tolist()[:1] == ["monthly"] and set(summary["Interval excludes 0"]) <= {"yes", "no", "unknown"}
+    (chart,) = at.get("plotly_chart")
+    layout = json.loads(chart.proto.spec)["layout"]
+    assert layout["xaxis"]["title"]["text"] == "Months relative to the launch (0 = launch month)"
+    at = _run({"lang": "en", "uitkomst": "enquete:onveilig_buurt"})
+    assert any(qe.survey_limits("en") == i.value for i in at.info)
+    table = _frame(at, "Wave before").set_index("District")
+    assert table.loc["Bloemhof", "Interval excludes 0"] == "unknown: no wave after the launch yet"
+
+
+def test_caveats_drop_few_wijken_only_when_there_are_many():
+    titles = lambda **kw: [t for t, _ in qe.caveats("nl", **kw)]  # noqa: E731
+    assert titles(n_treated=5, n_comparison=3) == [t for t, _ in qe.CAVEATS]
+    assert qe.CAVEAT_FEW not in titles(n_treated=120, n_comparison=2000)
+    assert titles(national=True, n_treated=120, n_comparison=2000)[-1] == qe.CAVEAT_NATIONAL[0]

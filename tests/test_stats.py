@@ -450,6 +450,84 @@ def test_did_conclusion_few_areas_and_no_comparison():
     assert "geen vergelijking mogelijk" in S.did_conclusion(result, "de overlast")
 
 
+def _did_estimates_cell_by_cell(outcome, cohort, area_weights):
+    """Reference: every group-time cell on its own, straight from the definition (treated cohort g against the
+    areas whose cohort is later than both t and g-1), for every row of weights."""
+    atts, weights, cells = [], [], []
+    for g in np.unique(cohort[np.isfinite(cohort) & (cohort >= 1)]).astype(int):
+        for t in range(outcome.shape[1]):
+            if t == g - 1:
+                continue
+            change = outcome[:, t] - outcome[:, g - 1]
+            known = np.isfinite(change)
+            treated = (cohort == g) & known
+            control = (cohort > max(t, g - 1)) & (cohort != g) & known
+            n_tr, n_co = area_weights @ treated, area_weights @ control
+            with np.errstate(invalid="ignore", divide="ignore"):
+                att = (area_weights @ np.where(treated, change, 0) / n_tr
+                       - area_weights @ np.where(control, change, 0) / n_co)
+            att = np.where((n_tr > 0) & (n_co > 0), att, np.nan)
+            atts.append(att)
+            weights.append(np.where(np.isfinite(att), n_tr, 0.0))
+            cells.append((g, t))
+    return np.column_stack(atts), np.column_stack(weights), np.array(cells)
+
+
+def test_did_estimates_equal_the_cell_by_cell_definition_with_missing_months():
+    rng = np.random.default_rng(21)
+    n_areas, n_periods = 60, 12
+    outcome = rng.normal(5, 2, (n_areas, n_periods))
+    outcome[rng.random(outcome.shape) < 0.04] = np.nan          # withheld months: those areas take the direct route
+    cohort = rng.choice([1.0, 3.0, 4.0, 7.0, 11.0, np.inf, np.inf, np.inf], n_areas)
+    cohort[:2] = 5.0                                            # a cohort whose areas all have gaps
+    outcome[:2, 4] = np.nan
+    boot = rng.multinomial(n_areas, np.full(n_areas, 1 / n_areas), size=30).astype(float)
+    weights = np.vstack([np.ones((1, n_areas)), boot])
+    att, weight, cells = S._did_estimates(outcome, cohort, weights)
+    expected_att, expected_weight, expected_cells = _did_estimates_cell_by_cell(outcome, cohort, weights)
+    np.testing.assert_array_equal(cells, expected_cells)
+    np.testing.assert_allclose(att, expected_att, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(weight, expected_weight)
+    assert np.isnan(att).any() and np.isfinite(att).any()      # cells without controls stay unknown, not 0
+    complete = np.nan_to_num(outcome, nan=5.0)                  # and the all-complete path (no direct route)
+    np.testing.assert_allclose(S._did_estimates(complete, cohort, weights)[0],
+                               _did_estimates_cell_by_cell(complete, cohort, weights)[0], rtol=1e-10, atol=1e-12)
+
+
+def test_did_rejects_two_launches_in_one_area():
+    panel = pd.DataFrame({"wijk": ["a", "a", "b", "b"], "jaar": [1, 2, 1, 2], "meldingen": [1.0, 2.0, 1.0, 1.0],
+                          "start": pd.array([2, 1, None, None], dtype="Int64")})
+    with pytest.raises(ValueError, match="verschilt binnen een gebied"):
+        S.did_staggered(panel, **DID, n_boot=5)
+
+
+def test_did_conclusion_and_notes_in_english():
+    rng = np.random.default_rng(11)
+    result = S.did_staggered(_panel(rng, effect=2.0), **DID, n_boot=200, seed=1)
+    text = S.did_conclusion(result, "the number of reports", "en")
+    assert text.startswith(f"After a district page launched, the number of reports changed on average {result.att:.2f} ")
+    assert f"(95% interval {result.lower:.2f} to {result.upper:.2f})." in text and "higher than expected" in text
+    assert S.did_conclusion(result, "het aantal meldingen") == S.did_conclusion(result, "het aantal meldingen", "nl")
+    early = _panel(rng, effect=0.0).assign(start=lambda f: f["start"].where(f["wijk"] != "WK00", 2015))
+    notes = S.did_staggered(early, **DID, n_boot=20)
+    assert notes.n_always_treated == 1 and notes.notes[0].startswith("1 wijk(en) hadden al een pagina")
+    assert S.did_notes(notes, "en")[0] == "1 district(s) already had a page in the first period and take no part."
+    assert S.did_notes(notes) == notes.notes
+
+
+def test_labels_and_method_explanations_in_english():
+    from wijkbeeld import i18n
+
+    assert set(S.METHOD_EXPLANATIONS_EN) == set(S.METHOD_EXPLANATIONS)
+    for key, text in S.METHOD_EXPLANATIONS_EN.items():
+        assert S.method_explanation(key, "en") == text and S.method_explanation(key) == S.METHOD_EXPLANATIONS[key]
+        assert i18n.translate(S.METHOD_EXPLANATIONS[key], "en") == text
+    assert S.text_in(S.LABEL_FEELS_LESS_SAFE, "en") == "feels less safe than the figures"
+    assert S.text_in(S.LABEL_IN_LINE, "nl") == S.LABEL_IN_LINE
+    assert S.text_in(S.REASON_TOO_FEW_RESPONDENTS, "en") == "too few respondents"
+    assert S.number_text(-0.125, 2, "en") == "-0.12" and S.number_text(3.14159, 3) == "3,142"
+
+
 # ------------------------------------------------------------------------------------------------ beleving
 
 def test_perception_vs_registration_z_scores_and_labels():

@@ -3,8 +3,13 @@
 For each wijk with a page (dim_page.launch_date via bridge_page_wijk) the indicators before and after its launch,
 set against wijken without a page: difference-in-differences with staggered launches (stats.did_staggered,
 intervals from a cluster bootstrap over wijken), the event study that shows the trends before the launch, and a
-plain-Dutch conclusion (stats.did_conclusion) with the caveats written out. Monthly incidents per 1,000 inhabitants
-(total and per crime group) and the survey indicators (two waves: only before/after).
+plain-language conclusion (stats.did_conclusion, Dutch and English) with the caveats written out. Monthly incidents
+per 1,000 inhabitants (total and per crime group) and the survey indicators (two waves: only before/after).
+
+For all gemeenten at once (gemeente NL00: the whole country in a national warehouse) every wijk of every gemeente
+takes part: wijken with a page are compared with wijken without one in any gemeente, and wijk names carry their
+gemeente. The frames keep Dutch text; the
+*_display/figure functions and the *_en summary columns give the interface text in English.
 """
 from __future__ import annotations
 
@@ -15,10 +20,13 @@ import plotly.graph_objects as go
 from wijkbeeld import i18n, stats
 from wijkbeeld import queries as q
 from wijkbeeld.db import Warehouse
-from wijkbeeld.q_hotspots import GROUP_TOTAL, group_label, month_span, nl_number
+from wijkbeeld.q_compare import INDICATOR_LABELS_EN, number
+from wijkbeeld.q_hotspots import GROUP_TOTAL, group_label
 
-# Bootstrap draws per outcome: the interval is the bootstrap SE times a t quantile, which 200 draws estimate well
-# enough; every outcome is computed once per build and cached, so the page itself stays fast.
+# Bootstrap draws per outcome: the interval is the bootstrap SE times a t quantile, and 200 draws estimate that SE
+# within about 5% (relative SE of an SD from n draws: 1/sqrt(2(n-1))). The bootstrap is a few matrix products per
+# outcome (stats._did_estimates), so the whole country needs no fewer draws; every outcome is computed once per
+# build and cached.
 EVALUATION_N_BOOT = 200
 EVALUATION_SEED = 0
 # The Veiligheidsmonitor asks its questions from about the end of August to December of the survey year; a page
@@ -32,6 +40,7 @@ ROLE_COMPARISON = "zonder pagina (vergelijking)"
 ROLE_SMALL = "te klein: niet vergeleken"
 ROLE_TOO_EARLY = "pagina al vóór de eerste maand met cijfers: niet vergeleken"
 ROLE_UNKNOWN_START = "startdatum van de pagina onbekend: niet vergeleken"
+ROLE_ORDER = [ROLE_TREATED, ROLE_COMPARISON, ROLE_SMALL, ROLE_TOO_EARLY, ROLE_UNKNOWN_START]
 
 INDICATOR_PHRASES = {
     "onveilig_buurt": "het percentage dat zich weleens onveilig voelt in de eigen buurt",
@@ -42,6 +51,16 @@ INDICATOR_PHRASES = {
     "fysieke_verloedering": "de schaalscore fysieke verloedering",
     "sociale_overlast": "de schaalscore sociale overlast",
     "sociale_cohesie": "de schaalscore sociale cohesie",
+}
+INDICATOR_PHRASES_EN = {
+    "onveilig_buurt": "the percentage who sometimes feel unsafe in their own neighbourhood",
+    "onveilig_algemeen": "the percentage who sometimes feel unsafe",
+    "veel_criminaliteit_buurt": "the percentage who think there is a lot of crime in the neighbourhood",
+    "rapportcijfer_veiligheid": "the rating of safety in the neighbourhood",
+    "rapportcijfer_leefbaarheid": "the rating of the liveability of the neighbourhood",
+    "fysieke_verloedering": "the scale score for physical decay",
+    "sociale_overlast": "the scale score for social nuisance",
+    "sociale_cohesie": "the scale score for social cohesion",
 }
 
 CAVEATS = [
@@ -58,6 +77,12 @@ CAVEATS = [
      "Een wijkpagina kan mensen juist aansporen vaker aangifte te doen: meer geregistreerde misdrijven kan dan "
      "betekenen dat er meer gemeld wordt, niet dat er meer gebeurt."),
 ]
+CAVEAT_FEW = CAVEATS[0][0]
+# For all gemeenten at once: wijken are compared across gemeenten.
+CAVEAT_NATIONAL = (
+    "Wijken uit alle gemeenten", "Wijken met een pagina worden vergeleken met wijken zonder pagina in alle "
+    "gemeenten. Verschillen tussen gemeenten (beleid, de politie-eenheid die registreert, het moment van de "
+    "enquête) kunnen daardoor meespelen; kies een gemeente om alleen binnen die gemeente te vergelijken.")
 
 SURVEY_LIMITS = (
     "Voor de enquête zijn er maar twee metingen. Daarmee zien we alleen of de verandering tussen de metingen in "
@@ -67,19 +92,58 @@ SURVEY_LIMITS = (
     "als 'zonder pagina'."
 )
 
-i18n.register({
+# Interface text of this module and its page, Dutch -> English (translated with this table first; registered
+# where nobody registered the key yet).
+EN = {
+    **INDICATOR_LABELS_EN,
+    **{title: en for title, en in [
+        ("Weinig wijken", "Few districts"), ("Niet geloot", "Not chosen at random"),
+        ("Pagina's begonnen waar problemen waren", "Pages started where there were problems"),
+        ("Andere maatregelen tegelijk", "Other measures at the same time"),
+        ("Registratie is niet hetzelfde als wat er gebeurt", "Registration is not the same as what happens"),
+        ("Wijken uit alle gemeenten", "Districts from all municipalities"),
+        ("Enquête: twee metingen", "Survey: two waves")]},
+    CAVEATS[0][1]: "There are only a handful of districts with and without a page. One district with an unusual year "
+                   "can shift the whole result, and with so few districts the interval itself is uncertain too.",
+    CAVEATS[1][1]: "Districts did not get their page by lot. Differences between districts with and without a page "
+                   "may therefore also come from everything in which those districts already differed.",
+    CAVEATS[2][1]: "A page often starts in a district that scores badly at that moment. Such an outlier usually "
+                   "falls back by itself (regression to the mean); that then looks like an effect.",
+    CAVEATS[3][1]: "Around the launch of a page other things may have changed too (extra supervision, a community "
+                   "police officer, redesign, a neighbourhood-watch app). They cannot be separated from the effect "
+                   "of the page.",
+    CAVEATS[4][1]: "Police figures count what is reported and registered. A district page may encourage people to "
+                   "report more often: more registered crime can then mean more is reported, not that more happens.",
+    CAVEAT_NATIONAL[1]: "Districts with a page are compared with districts without a page in all municipalities. "
+                        "Differences between municipalities (policy, the police unit that registers, the timing of "
+                        "the survey) can therefore play a part; choose a municipality to compare within it only.",
+    SURVEY_LIMITS: "For the survey there are only two waves. With them we only see whether the change between the "
+                   "waves was different in districts with a page than in districts without. We cannot check whether "
+                   "those districts already diverged before the launch (there is no earlier trend to compare), "
+                   "cannot see when a change began, and cannot see whether an effect lasts. A page that only started "
+                   "after fieldwork began still counts as 'without a page' for that wave.",
+    # Roles and reasons
+    ROLE_TREATED: "with page",
+    ROLE_COMPARISON: "without page (comparison)",
+    ROLE_SMALL: "too small: not compared",
+    ROLE_TOO_EARLY: "page before the first month with figures: not compared",
+    ROLE_UNKNOWN_START: "page start date unknown: not compared",
+    "geen wijkpagina": "no district page",
+    "geen meting vóór de start": "no wave before the launch",
+    "nog geen meting na de start": "no wave after the launch yet",
+    "te weinig respondenten": "too few respondents",
+    "onbekend": "unknown", "onbekend: {reason}": "unknown: {reason}", "ja": "yes", "nee": "no",
+    "maand": "monthly", "enquête": "survey",
+    # Units, labels, periods
+    "per 1.000 per maand": "per 1,000 per month", "%": "%", "cijfer": "rating", "schaalscore": "scale score",
+    "{group} per 1.000 inwoners per maand": "{group} per 1,000 inhabitants per month",
+    "metingen {waves}": "survey waves {waves}", "geen enquête": "no survey", "geen politiecijfers": "no police figures",
+    # Columns
     "Effect (verschil-in-verschillen)": "Effect (difference-in-differences)",
     "95%-interval": "95% interval",
     "Toets trends vooraf (p)": "Pre-trend test (p)",
     "Eenheid": "Unit",
-    "Gemiddeld verschil in verandering na de start, wijken met tegen wijken zonder (of nog zonder) pagina.":
-        "Average difference in change after launch, districts with against districts without (or not yet with) a page.",
-    "Cluster-bootstrap over wijken (hele wijken opnieuw getrokken).":
-        "Cluster bootstrap over districts (whole districts resampled).",
-    "Een kleine p (< 0,05) betekent dat de wijken vóór de start al uiteenliepen; dan is de vergelijking minder betrouwbaar.":
-        "A small p (< 0.05) means the districts already diverged before launch; the comparison is then less reliable.",
-    "Er is geen wijk met een pagina en cijfers vóór én na de start.":
-        "There is no district with a page and figures both before and after launch.",
+    "Wijk": "District", "Code": "Code", "Gemeente": "Municipality",
     "Wijkpagina": "District page",
     "Start": "Start",
     "Rol in de vergelijking": "Role in the comparison",
@@ -98,8 +162,19 @@ i18n.register({
     "Wijken zonder (of later)": "Districts without (or later)",
     "Perioden": "Periods",
     "Opmerkingen": "Notes",
-    "Evaluatie": "Evaluation",
     "Uitkomst": "Outcome",
+    "Soort": "Kind",
+    "Periode": "Period",
+    "Ondergrens 95%": "Lower bound 95%",
+    "Bovengrens 95%": "Upper bound 95%",
+    "Meting vóór": "Wave before",
+    "Waarde vóór": "Value before",
+    "Meting na": "Wave after",
+    "Waarde na": "Value after",
+    "Gem. verandering zonder pagina": "Avg. change without page",
+    "Wijken zonder pagina": "Districts without page",
+    # Headings and page text
+    "Evaluatie": "Evaluation",
     "Wijken met en zonder pagina": "Districts with and without a page",
     "Effect na de start": "Effect after launch",
     "Vóór en na de start per wijk": "Before and after launch per district",
@@ -107,7 +182,66 @@ i18n.register({
     "Alle uitkomsten": "All outcomes",
     "Wat dit wel en niet laat zien": "What this can and cannot show",
     "Conclusie": "Conclusion",
-})
+    "Gemiddeld verschil in verandering na de start, wijken met tegen wijken zonder (of nog zonder) pagina.":
+        "Average difference in change after launch, districts with against districts without (or not yet with) a page.",
+    "Cluster-bootstrap over wijken (hele wijken opnieuw getrokken), {n} trekkingen.":
+        "Cluster bootstrap over districts (whole districts resampled), {n} draws.",
+    "Een kleine p (< 0,05) betekent dat de wijken vóór de start al uiteenliepen; dan is de vergelijking minder "
+    "betrouwbaar.": "A small p (< 0.05) means the districts already diverged before launch; the comparison is then "
+                    "less reliable.",
+    "Er is geen wijk met een pagina en cijfers vóór én na de start.":
+        "There is no district with a page and figures both before and after launch.",
+    "{lower} tot {upper}": "{lower} to {upper}",
+    "niet te berekenen": "cannot be computed",
+    "niet mogelijk: geen metingen vóór de laatste meting vóór de start":
+        "not possible: no waves before the last wave before the launch",
+    "niet mogelijk: te weinig maanden vóór de start": "not possible: too few months before the launch",
+    "Uitkomst '{value}' bestaat niet; de eerste is gekozen.": "Outcome '{value}' does not exist; the first was chosen.",
+    "Geen vergelijking mogelijk: er zijn geen wijken met een pagina en tegelijk wijken zonder pagina met cijfers "
+    "vóór en na de start.": "No comparison possible: there are no districts with a page alongside districts without "
+                             "a page that have figures before and after the launch.",
+    # The event-study chart
+    "Maanden ten opzichte van de start (0 = startmaand)": "Months relative to the launch (0 = launch month)",
+    "Metingen ten opzichte van de start (0 = eerste meting na de start)":
+        "Waves relative to the launch (0 = first wave after the launch)",
+    "Periode {period}: {estimate} (95%: {lower} tot {upper})": "Period {period}: {estimate} (95%: {lower} to {upper})",
+    "{n} wijk(en) met pagina": "{n} district(s) with a page",
+    "Schatting": "Estimate",
+    "Verschil met wijken zonder pagina ({unit})": "Difference from districts without a page ({unit})",
+    "laatste meting vóór de start": "last wave before the launch",
+    "eerste meting na de start": "first wave after the launch",
+}
+i18n.register({k: v for k, v in EN.items() if k not in i18n.EN})  # never override another page's wording
+
+
+def tr(text: str, lang: str) -> str:
+    """`text` in `lang`: this module's table first, then the shared one."""
+    if lang != "en":
+        return text
+    if text in EN:
+        return EN[text]
+    return stats.text_in(text, "en") if text in stats.TEXT_EN else i18n.translate(text, "en")
+
+
+def columns_in(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """Headers of this module's display frames in `lang` (only this module's table)."""
+    return frame.rename(columns=EN) if lang == "en" else frame
+
+
+def caveats(lang: str = "nl", *, national: bool = False, n_treated: int | None = None,
+            n_comparison: int | None = None) -> list[tuple[str, str]]:
+    """(title, text) of what the evaluation cannot show, in `lang`. 'Weinig wijken' only when there are few
+    (unknown counts keep it); for all gemeenten at once the comparison across gemeenten is a caveat of its own."""
+    few = (n_treated is None or n_comparison is None
+           or n_treated < stats.DID_FEW_AREAS or n_comparison < stats.DID_FEW_AREAS)
+    chosen = [c for c in CAVEATS if few or c[0] != CAVEAT_FEW]
+    if national:
+        chosen.append(CAVEAT_NATIONAL)
+    return [(tr(title, lang), tr(text, lang)) for title, text in chosen]
+
+
+def survey_limits(lang: str = "nl") -> str:
+    return tr(SURVEY_LIMITS, lang)
 
 Q_WIJKEN = """
 WITH page AS (
@@ -115,10 +249,13 @@ WITH page AS (
            string_agg(d.page_name, '; ' ORDER BY d.page_name) AS page_names, count(*) AS pages
     FROM bridge_page_wijk b JOIN dim_page d USING (page_id)
     GROUP BY b.wijk_code
+), smallest AS (
+    SELECT area_code AS wijk_code, min(population) AS min_population FROM fct_population GROUP BY area_code
 )
-SELECT w.wijk_code, w.wijk_name, page.launch_date, page.page_names, page.pages,
-       (SELECT min(p.population) FROM fct_population p WHERE p.area_code = w.wijk_code) AS min_population
-FROM dim_wijk w LEFT JOIN page USING (wijk_code)
+SELECT w.wijk_code, w.wijk_name, g.gemeente_name, page.launch_date, page.page_names, page.pages,
+       smallest.min_population
+FROM dim_wijk w LEFT JOIN page USING (wijk_code) LEFT JOIN smallest USING (wijk_code)
+LEFT JOIN dim_gemeente g ON g.gemeente_code = w.gemeente_code
 WHERE (w.gemeente_code = $gm OR $gm = 'NL00')
 ORDER BY w.wijk_code
 """
@@ -147,7 +284,7 @@ Q_INDICATORS = "SELECT indicator, label, unit FROM dim_indicator"
 
 SUMMARY_COLUMNS = ["outcome", "label", "kind", "unit", "att", "lower", "upper", "se", "significant", "n_areas",
                    "n_treated", "n_comparison", "n_cohorts", "n_periods", "pre_trend_p", "period", "conclusion",
-                   "notes"]
+                   "notes", "label_en", "period_en", "conclusion_en", "notes_en", "n_boot"]
 
 
 def launch_wave(launch: pd.Series) -> pd.Series:
@@ -183,27 +320,40 @@ def _run_did(panel: pd.DataFrame, *, period_col: str, launch_col: str, n_boot: i
                                launch_col=launch_col, n_boot=n_boot, seed=EVALUATION_SEED)
 
 
-def _summary_row(outcome: str, label: str, kind: str, unit: str, phrase: str, period: str,
-                 result: stats.DidResult) -> dict:
+def _summary_row(outcome: str, label: tuple[str, str], kind: str, unit: str, phrase: tuple[str, str],
+                 period: tuple[str, str], result: stats.DidResult) -> dict:
+    """One summary row; label, phrase and period as (Dutch, English), the texts in both languages."""
     interval = np.isfinite(result.lower) and np.isfinite(result.upper)
     return {
-        "outcome": outcome, "label": label, "kind": kind, "unit": unit, "att": result.att, "lower": result.lower,
+        "outcome": outcome, "label": label[0], "kind": kind, "unit": unit, "att": result.att, "lower": result.lower,
         "upper": result.upper, "se": result.se,
         "significant": (result.lower > 0 or result.upper < 0) if interval else pd.NA,
         "n_areas": result.n_areas, "n_treated": result.n_treated_areas,
         "n_comparison": result.n_areas - result.n_treated_areas, "n_cohorts": result.n_cohorts,
-        "n_periods": result.n_periods, "pre_trend_p": result.pre_trend_p_value, "period": period,
-        "conclusion": stats.did_conclusion(result, phrase), "notes": " ".join(result.notes),
+        "n_periods": result.n_periods, "pre_trend_p": result.pre_trend_p_value, "period": period[0],
+        "conclusion": stats.did_conclusion(result, phrase[0]), "notes": " ".join(result.notes),
+        "label_en": label[1], "period_en": period[1], "conclusion_en": stats.did_conclusion(result, phrase[1], "en"),
+        "notes_en": " ".join(stats.did_notes(result, "en")), "n_boot": result.n_boot,
     }
+
+
+def wijk_labels(wijken: pd.DataFrame, gemeente: str) -> pd.Series:
+    """Wijk names, with the gemeente for all gemeenten at once ('Centrum (Waalwijk)'): names repeat across
+    gemeenten."""
+    if gemeente != q.NATIONAL:
+        return wijken["wijk_name"]
+    return wijken["wijk_name"] + " (" + wijken["gemeente_name"].fillna("?") + ")"
 
 
 def q_evaluation(wh: Warehouse, *, gemeente: str, min_population: int, min_respondents: int,
                  n_boot: int = EVALUATION_N_BOOT) -> dict[str, pd.DataFrame]:
     """Every outcome at once (cache this): 'summary' (one row per outcome: effect, interval, pre-trend test,
-    conclusion), 'event_study' (per outcome and period relative to the launch), 'wijken' (who is compared, and why
-    not), 'before_after' (per wijk with a page: 12 months before and after its launch against the wijken without a
-    page in the same months) and 'survey_before_after' (per wijk with a page: the wave before and after)."""
+    conclusion in Dutch and English), 'event_study' (per outcome and period relative to the launch), 'wijken' (who
+    is compared, and why not), 'before_after' (per wijk with a page: 12 months before and after its launch against
+    the wijken without a page in the same months) and 'survey_before_after' (per wijk with a page: the wave before
+    and after). For NL00 all wijken of the country take part."""
     wijken = wh.query(Q_WIJKEN, {"gm": gemeente})
+    wijken["wijk_name"] = wijk_labels(wijken, gemeente)
     raw = wh.query(Q_MONTHLY, {"gm": gemeente})
     survey = wh.query(Q_SURVEY, {"gm": gemeente})
     indicators = wh.query(Q_INDICATORS).set_index("indicator")
@@ -215,38 +365,49 @@ def q_evaluation(wh: Warehouse, *, gemeente: str, min_population: int, min_respo
     summaries, events = [], []
     panel = _monthly_panel(raw, wijken)
     panel = panel[panel["wijk_code"].isin(compared["wijk_code"])]
-    period_monthly = month_span(raw["month"].min(), raw["month"].max()) if len(raw) else "geen politiecijfers"
+    if len(raw):
+        first, last = pd.Timestamp(raw["month"].min()).date(), pd.Timestamp(raw["month"].max()).date()
+        period_monthly = (i18n.span_label(first, last, "nl"), i18n.span_label(first, last, "en"))
+    else:
+        period_monthly = ("geen politiecijfers", tr("geen politiecijfers", "en"))
     groups = [GROUP_TOTAL] + sorted(g for g in panel["group"].unique() if g != GROUP_TOTAL)
     for group in groups:
         part = panel[panel["group"] == group].rename(columns={"rate": "outcome"})
         if part.empty:
             continue
         result = _run_did(part, period_col="month", launch_col="launch_month", n_boot=n_boot)
-        key = f"maand:{group}"
-        label = f"{group_label(group)} per 1.000 inwoners per maand"
-        phrase = f"het aantal geregistreerde {group_label(group).lower()} per 1.000 inwoners per maand"
+        name, name_en = group_label(group), tr(group_label(group), "en")
+        label = (f"{name} per 1.000 inwoners per maand",
+                 tr("{group} per 1.000 inwoners per maand", "en").format(group=name_en))
+        phrase = (f"het aantal geregistreerde {name.lower()} per 1.000 inwoners per maand",
+                  f"the number of registered {name_en.lower()} per 1,000 inhabitants per month")
         if group == GROUP_TOTAL:
-            phrase = "het aantal geregistreerde misdrijven per 1.000 inwoners per maand"
-        summaries.append(_summary_row(key, label, "maand", "per 1.000 per maand", phrase, period_monthly, result))
-        events.append(result.event_study.assign(outcome=key))
+            phrase = ("het aantal geregistreerde misdrijven per 1.000 inwoners per maand",
+                      "the number of registered crimes per 1,000 inhabitants per month")
+        summaries.append(_summary_row(f"maand:{group}", label, "maand", "per 1.000 per maand", phrase,
+                                      period_monthly, result))
+        events.append(result.event_study.assign(outcome=f"maand:{group}"))
 
     survey_panel = survey.merge(compared[["wijk_code", "launch_date"]], on="wijk_code", how="inner")
     too_few = survey_panel["respondents"].astype("Float64") < min_respondents
     survey_panel["outcome"] = survey_panel["value"].astype("Float64").mask(too_few.fillna(False))
     survey_panel["launch_wave"] = launch_wave(survey_panel["launch_date"])
-    waves = sorted(survey_panel["wave"].dropna().unique().tolist())
-    period_survey = "metingen " + ", ".join(str(int(w)) for w in waves) if waves else "geen enquête"
-    for indicator in [i for i in indicators.index if i in set(survey_panel["indicator"])]:
+    waves = ", ".join(str(int(w)) for w in sorted(survey_panel["wave"].dropna().unique().tolist()))
+    period_survey = ((f"metingen {waves}", tr("metingen {waves}", "en").format(waves=waves)) if waves
+                     else ("geen enquête", tr("geen enquête", "en")))
+    present = set(survey_panel["indicator"])
+    for indicator in [i for i in indicators.index if i in present]:
         part = survey_panel[survey_panel["indicator"] == indicator]
         if part["outcome"].notna().sum() == 0:
             continue
         result = _run_did(part, period_col="wave", launch_col="launch_wave", n_boot=n_boot)
-        key = f"enquete:{indicator}"
-        label = str(indicators.loc[indicator, "label"])
-        phrase = INDICATOR_PHRASES.get(indicator, f"de indicator '{label.lower()}'")
-        summaries.append(_summary_row(key, label, "enquête", str(indicators.loc[indicator, "unit"]), phrase,
-                                      period_survey, result))
-        events.append(result.event_study.assign(outcome=key))
+        name = str(indicators.loc[indicator, "label"])
+        name_en = tr(name, "en")
+        phrase = (INDICATOR_PHRASES.get(indicator, f"de indicator '{name.lower()}'"),
+                  INDICATOR_PHRASES_EN.get(indicator, f"the indicator '{name_en.lower()}'"))
+        summaries.append(_summary_row(f"enquete:{indicator}", (name, name_en), "enquête",
+                                      str(indicators.loc[indicator, "unit"]), phrase, period_survey, result))
+        events.append(result.event_study.assign(outcome=f"enquete:{indicator}"))
 
     summary = pd.DataFrame(summaries, columns=SUMMARY_COLUMNS)
     event_study = (pd.concat(events, ignore_index=True) if events
@@ -263,39 +424,65 @@ def q_evaluation(wh: Warehouse, *, gemeente: str, min_population: int, min_respo
 
 def _before_after(panel: pd.DataFrame, compared: pd.DataFrame) -> pd.DataFrame:
     """Per wijk with a page and outcome: mean monthly rate in the BEFORE_AFTER_MONTHS months before the launch
-    month and from the launch month on, and the same for the wijken without a page over the same calendar months."""
+    month and from the launch month on, and the same for the wijken without a page over the same calendar months
+    (mean over the comparison wijken of each wijk's own mean, so every comparison wijk weighs the same)."""
     treated = compared[compared["role"] == ROLE_TREATED][["wijk_code", "wijk_name", "launch_month"]]
     comparison_codes = compared.loc[compared["role"] == ROLE_COMPARISON, "wijk_code"]
     if treated.empty or panel.empty:
         return pd.DataFrame()
+    month_number = lambda stamps: stamps.dt.year * 12 + stamps.dt.month - 1  # noqa: E731
 
-    def windowed(rows: pd.DataFrame) -> pd.DataFrame:
-        rel = ((rows["month"].dt.year - rows["launch"].dt.year) * 12 + rows["month"].dt.month - rows["launch"].dt.month)
-        side = np.where((rel >= -BEFORE_AFTER_MONTHS) & (rel < 0), "before",
-                        np.where((rel >= 0) & (rel < BEFORE_AFTER_MONTHS), "after", None))
-        return rows.assign(side=side).dropna(subset=["side"])
-
-    own = windowed(panel.merge(treated.rename(columns={"launch_month": "launch"}), on="wijk_code"))
+    own = panel.merge(treated[["wijk_code"]], on="wijk_code")
+    rel = month_number(own["month"]) - month_number(own["launch_month"])
+    side = np.where((rel >= -BEFORE_AFTER_MONTHS) & (rel < 0), "before",
+                    np.where((rel >= 0) & (rel < BEFORE_AFTER_MONTHS), "after", None))
+    own = own.assign(side=side).dropna(subset=["side"])
     own_stats = own.groupby(["wijk_code", "group", "side"])["rate"].agg(["mean", "count"]).unstack("side")
-    others = panel[panel["wijk_code"].isin(comparison_codes)].drop(columns=["launch_month"])
-    pairs = others.merge(treated.rename(columns={"wijk_code": "treated_code", "launch_month": "launch"})
-                         [["treated_code", "launch"]], how="cross")
-    pairs = windowed(pairs)
-    # Mean over the comparison wijken of each wijk's mean, so every comparison wijk weighs the same.
-    per_wijk = pairs.groupby(["treated_code", "group", "side", "wijk_code"])["rate"].mean()
-    comparison = per_wijk.groupby(["treated_code", "group", "side"]).agg(["mean", "count"]).unstack("side")
 
-    index = own_stats.index
-    get = lambda frame, stat, side: (frame[(stat, side)] if (stat, side) in frame.columns  # noqa: E731
-                                     else pd.Series(np.nan, index=frame.index))
-    comparison = comparison.reindex(index)
+    # The comparison depends on the launch month only, not on the treated wijk: one group x wijk x month array of
+    # the comparison wijken, and the before/after windows of every distinct launch month as month masks.
+    others = panel[panel["wijk_code"].isin(comparison_codes)]
+    groups = sorted(panel["group"].unique())
+    launches = np.sort(month_number(treated["launch_month"]).unique())
+    first = int(min(month_number(panel["month"]).min(), launches.min() - BEFORE_AFTER_MONTHS))
+    last = int(max(month_number(panel["month"]).max(), launches.max() + BEFORE_AFTER_MONTHS))
+    months = np.arange(first, last + 1)
+    codes = pd.Index(pd.unique(others["wijk_code"]))
+    values = np.full((len(groups), len(codes), len(months)), np.nan)
+    values[pd.Index(groups).get_indexer(others["group"]), codes.get_indexer(others["wijk_code"]),
+           (month_number(others["month"]) - first).to_numpy()] = others["rate"].to_numpy(dtype=float, na_value=np.nan)
+    rel_months = months[None, :] - launches[:, None]
+    windows = {"before": (rel_months >= -BEFORE_AFTER_MONTHS) & (rel_months < 0),
+               "after": (rel_months >= 0) & (rel_months < BEFORE_AFTER_MONTHS)}
+    known = np.isfinite(values)
+    filled = np.where(known, values, 0.0)
+    comparison_parts = {}
+    for name, mask in windows.items():
+        total = np.einsum("gwm,lm->glw", filled, mask.astype(float))
+        count = np.einsum("gwm,lm->glw", known.astype(float), mask.astype(float))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            per_wijk = np.where(count > 0, total / count, np.nan)   # each comparison wijk's own mean
+            n_wijken = np.isfinite(per_wijk).sum(axis=2)
+            mean = np.where(n_wijken > 0, np.nansum(per_wijk, axis=2) / np.maximum(n_wijken, 1), np.nan)
+        comparison_parts[name] = (mean, n_wijken)          # group x launch
+    key = pd.MultiIndex.from_product([groups, launches], names=["group", "launch"])
+    comparison = pd.DataFrame({
+        "comparison_before": comparison_parts["before"][0].ravel(),
+        "comparison_after": comparison_parts["after"][0].ravel(),
+        "comparison_wijken": np.where(comparison_parts["after"][1] > 0, comparison_parts["after"][1], np.nan).ravel(),
+    }, index=key)
+
+    get = lambda stat, side: (own_stats[(stat, side)] if (stat, side) in own_stats.columns  # noqa: E731
+                              else pd.Series(np.nan, index=own_stats.index))
     out = pd.DataFrame({
-        "before_mean": get(own_stats, "mean", "before"), "before_months": get(own_stats, "count", "before"),
-        "after_mean": get(own_stats, "mean", "after"), "after_months": get(own_stats, "count", "after"),
-        "comparison_before": get(comparison, "mean", "before"), "comparison_after": get(comparison, "mean", "after"),
-        "comparison_wijken": get(comparison, "count", "after"),
-    }, index=index).reset_index()
+        "before_mean": get("mean", "before"), "before_months": get("count", "before"),
+        "after_mean": get("mean", "after"), "after_months": get("count", "after"),
+    }, index=own_stats.index).reset_index()
     out = out.merge(treated, on="wijk_code")
+    lookup = pd.MultiIndex.from_arrays([out["group"], month_number(out["launch_month"])])
+    matched = comparison.reindex(lookup)
+    for column in comparison.columns:
+        out[column] = matched[column].to_numpy()
     out["change"] = out["after_mean"] - out["before_mean"]
     out["comparison_change"] = out["comparison_after"] - out["comparison_before"]
     out["difference_in_change"] = out["change"] - out["comparison_change"]
@@ -311,7 +498,8 @@ def _before_after(panel: pd.DataFrame, compared: pd.DataFrame) -> pd.DataFrame:
 def _survey_before_after(survey_panel: pd.DataFrame, compared: pd.DataFrame,
                          indicators: pd.DataFrame) -> pd.DataFrame:
     """Per wijk with a page and survey indicator: the last wave before its launch and the first after it, the
-    change with its 95% interval (stats.difference) and the mean change of the wijken without a page."""
+    change with its 95% interval (stats.difference) and the mean change of the wijken without a page between the
+    same two waves (over the comparison wijken with both waves known)."""
     if survey_panel.empty:
         return pd.DataFrame()
     data = survey_panel.copy()
@@ -325,21 +513,22 @@ def _survey_before_after(survey_panel: pd.DataFrame, compared: pd.DataFrame,
     before, after = before.reindex(index), after.reindex(index)
     diff = stats.difference(after["outcome"], after["lower"], after["upper"],
                             before["outcome"], before["lower"], before["upper"])
-    comparison = data[data["wijk_code"].isin(compared.loc[compared["role"] == ROLE_COMPARISON, "wijk_code"])]
-    wide = comparison.pivot_table(index=["wijk_code", "indicator"], columns="wave", values="outcome")
-    keys = pd.DataFrame({"before_wave": before["wave"].to_numpy(), "after_wave": after["wave"].to_numpy(),
-                         "indicator": index.get_level_values("indicator")})
 
-    def comparison_change(row) -> tuple[float, int]:
-        if pd.isna(row.before_wave) or pd.isna(row.after_wave) or row.indicator not in wide.index.get_level_values(1):
-            return np.nan, 0
-        block = wide.xs(row.indicator, level="indicator")
-        if row.before_wave not in block.columns or row.after_wave not in block.columns:
-            return np.nan, 0
-        change = (block[row.after_wave] - block[row.before_wave]).dropna()
-        return (float(change.mean()) if len(change) else np.nan), int(len(change))
-
-    comparisons = [comparison_change(r) for r in keys.itertuples(index=False)]
+    # The comparison per (indicator, wave before, wave after): one join of the comparison wijken's two waves.
+    comparison = data.loc[data["wijk_code"].isin(compared.loc[compared["role"] == ROLE_COMPARISON, "wijk_code"]),
+                          ["wijk_code", "indicator", "wave", "outcome"]]
+    comparison = comparison[comparison["outcome"].notna()]
+    keys = pd.DataFrame({"indicator": index.get_level_values("indicator"),
+                         "before_wave": before["wave"].astype("Float64").to_numpy(),
+                         "after_wave": after["wave"].astype("Float64").to_numpy()})
+    pairs = keys.dropna().drop_duplicates()
+    changes = (pairs.merge(comparison.rename(columns={"wave": "before_wave", "outcome": "_before"})
+                           .astype({"before_wave": "Float64"}), on=["indicator", "before_wave"])
+               .merge(comparison.rename(columns={"wave": "after_wave", "outcome": "_after"})
+                      .astype({"after_wave": "Float64"}), on=["indicator", "after_wave", "wijk_code"]))
+    changes["_change"] = changes["_after"].astype(float) - changes["_before"].astype(float)
+    per_pair = changes.groupby(["indicator", "before_wave", "after_wave"])["_change"].agg(["mean", "count"])
+    matched = per_pair.reindex(pd.MultiIndex.from_frame(keys))
     names = compared.set_index("wijk_code")["wijk_name"]
     launches = compared.set_index("wijk_code")["launch_date"]
     codes = index.get_level_values("wijk_code")
@@ -354,7 +543,8 @@ def _survey_before_after(survey_panel: pd.DataFrame, compared: pd.DataFrame,
         "after_lower": after["lower"].to_numpy(), "after_upper": after["upper"].to_numpy(),
         "change": diff["difference"].to_numpy(), "change_lower": diff["lower"].to_numpy(),
         "change_upper": diff["upper"].to_numpy(), "significant": diff["significant"].to_numpy(),
-        "comparison_change": [c for c, _ in comparisons], "comparison_wijken": [n for _, n in comparisons],
+        "comparison_change": matched["mean"].to_numpy(dtype=float),
+        "comparison_wijken": matched["count"].fillna(0).to_numpy(dtype=int),
     })
     out["reason"] = pd.array(np.where(out["before_wave"].isna(), "geen meting vóór de start",
                                       np.where(out["after_wave"].isna(), "nog geen meting na de start",
@@ -366,20 +556,36 @@ def _survey_before_after(survey_panel: pd.DataFrame, compared: pd.DataFrame,
     return out.sort_values(["outcome", "wijk_code"]).reset_index(drop=True)
 
 
-def outcome_options(summary: pd.DataFrame) -> dict[str, str]:
-    return dict(zip(summary["outcome"], summary["label"]))
+def text_of(row: pd.Series, column: str, lang: str) -> str:
+    """A summary text column ('label', 'period', 'conclusion', 'notes') in `lang`."""
+    value = row[f"{column}_en"] if lang == "en" and f"{column}_en" in row.index else row[column]
+    return "" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
 
 
-def summary_display(summary: pd.DataFrame) -> pd.DataFrame:
+def outcome_options(summary: pd.DataFrame, lang: str = "nl") -> dict[str, str]:
+    labels = summary["label_en"] if lang == "en" and "label_en" in summary.columns else summary["label"]
+    return dict(zip(summary["outcome"], labels))
+
+
+def unit_text(unit: str, lang: str = "nl") -> str:
+    return tr(str(unit), lang)
+
+
+def _yes_no(significant, lang: str) -> list[str]:
+    return [tr("onbekend", lang) if pd.isna(s) else tr("ja" if bool(s) else "nee", lang) for s in significant]
+
+
+def summary_display(summary: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
+    text = lambda column: summary[f"{column}_en"] if lang == "en" else summary[column]  # noqa: E731
     return pd.DataFrame({
-        "Uitkomst": summary["label"], "Soort": summary["kind"],
+        "Uitkomst": text("label"), "Soort": [tr(k, lang) for k in summary["kind"]],
         "Effect (verschil-in-verschillen)": summary["att"].astype(float).round(3),
         "Ondergrens 95%": summary["lower"].astype(float).round(3),
         "Bovengrens 95%": summary["upper"].astype(float).round(3),
-        "Interval zonder 0": summary["significant"].map({True: "ja", False: "nee"}).fillna("onbekend"),
+        "Interval zonder 0": _yes_no(summary["significant"], lang),
         "Toets trends vooraf (p)": summary["pre_trend_p"].astype(float).round(3),
         "Wijken met pagina": summary["n_treated"], "Wijken zonder (of later)": summary["n_comparison"],
-        "Perioden": summary["n_periods"], "Periode": summary["period"], "Opmerkingen": summary["notes"],
+        "Perioden": summary["n_periods"], "Periode": text("period"), "Opmerkingen": text("notes"),
     })
 
 
@@ -399,11 +605,12 @@ def before_after_display(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def survey_before_after_display(table: pd.DataFrame, outcome: str) -> pd.DataFrame:
+def survey_before_after_display(table: pd.DataFrame, outcome: str, lang: str = "nl") -> pd.DataFrame:
     part = table[table["outcome"] == outcome] if len(table) else table
     if part.empty:
         return pd.DataFrame()
-    significant = [("onbekend: " + r) if pd.notna(r) else ("ja" if bool(s) else "nee") if pd.notna(s) else "onbekend"
+    significant = [tr("onbekend: {reason}", lang).format(reason=tr(r, lang)) if pd.notna(r)
+                   else tr("ja" if bool(s) else "nee", lang) if pd.notna(s) else tr("onbekend", lang)
                    for s, r in zip(part["significant"], part["reason"])]
     return pd.DataFrame({
         "Wijk": part["wijk_name"], "Start pagina": pd.to_datetime(part["launch_date"]).dt.strftime("%d-%m-%Y"),
@@ -416,56 +623,74 @@ def survey_before_after_display(table: pd.DataFrame, outcome: str) -> pd.DataFra
     }).reset_index(drop=True)
 
 
-def wijken_display(wijken: pd.DataFrame) -> pd.DataFrame:
+def wijken_display(wijken: pd.DataFrame, lang: str = "nl") -> pd.DataFrame:
     return pd.DataFrame({
         "Wijk": wijken["wijk_name"], "Code": wijken["wijk_code"],
-        "Wijkpagina": wijken["page_names"].astype("string").fillna("geen wijkpagina"),
-        "Start": pd.to_datetime(wijken["launch_date"]).dt.strftime("%d-%m-%Y"), "Rol in de vergelijking": wijken["role"],
+        "Wijkpagina": wijken["page_names"].astype("string").fillna(tr("geen wijkpagina", lang)),
+        "Start": pd.to_datetime(wijken["launch_date"]).dt.strftime("%d-%m-%Y"),
+        "Rol in de vergelijking": [tr(r, lang) for r in wijken["role"]],
     }).reset_index(drop=True)
 
 
-def event_figure(events: pd.DataFrame, *, unit: str, kind: str) -> go.Figure:
+def role_counts(wijken: pd.DataFrame) -> pd.Series:
+    """How many wijken have each role, in ROLE_ORDER (roles nobody has left out)."""
+    counts = wijken["role"].value_counts()
+    return counts.reindex([r for r in ROLE_ORDER if r in counts.index])
+
+
+def event_figure(events: pd.DataFrame, *, unit: str, kind: str, lang: str = "nl") -> go.Figure:
     """Estimates per period relative to the launch with 95% intervals; the reference period (-1) is 0 by
-    construction and drawn open; a dashed line marks the launch."""
+    construction and drawn open; a dashed line marks the launch. Text in `lang` (`unit` already in it)."""
     data = events.sort_values("relative_period")
     reference = data["reference"].astype(bool)
-    x_title = "Maanden ten opzichte van de start (0 = startmaand)" if kind == "maand" else \
-        "Metingen ten opzichte van de start (0 = eerste meting na de start)"
-    hover = [f"Periode {int(r)}: {nl_number(e, 2)} (95%: {nl_number(lo, 2)} tot {nl_number(hi, 2)})<br>"
-             f"{int(n)} wijk(en) met pagina" for r, e, lo, hi, n in
-             zip(data["relative_period"], data["estimate"], data["lower"], data["upper"], data["n_treated"])]
+    x_title = tr("Maanden ten opzichte van de start (0 = startmaand)" if kind == "maand" else
+                 "Metingen ten opzichte van de start (0 = eerste meting na de start)", lang)
+    hover = [tr("Periode {period}: {estimate} (95%: {lower} tot {upper})", lang).format(
+                 period=int(r), estimate=number(e, 2, lang), lower=number(lo, 2, lang), upper=number(hi, 2, lang))
+             + "<br>" + tr("{n} wijk(en) met pagina", lang).format(n=int(n))
+             for r, e, lo, hi, n in zip(data["relative_period"], data["estimate"], data["lower"], data["upper"],
+                                        data["n_treated"])]
     fig = go.Figure()
     fig.add_trace(go.Scatter(
         x=data["relative_period"].astype(float), y=data["estimate"].astype(float), mode="markers+lines",
-        name="Schatting", line=dict(color="#31688e", width=1),
+        name=tr("Schatting", lang), line=dict(color="#31688e", width=1),
         marker=dict(color="#31688e", size=8, symbol=["circle-open" if r else "circle" for r in reference]),
         error_y=dict(type="data", symmetric=False, array=(data["upper"] - data["estimate"]).astype(float),
                      arrayminus=(data["estimate"] - data["lower"]).astype(float), color="#31688e", thickness=1),
         hovertext=hover, hoverinfo="text"))
     fig.add_hline(y=0, line=dict(color="#555555", width=1))
     fig.add_vline(x=-0.5, line=dict(color="#000000", width=1, dash="dash"))
-    fig.update_layout(xaxis_title=x_title, yaxis_title=f"Verschil met wijken zonder pagina ({unit})", height=420,
-                      margin=dict(l=10, r=10, t=30, b=10), template="plotly_white", showlegend=False)
+    fig.update_layout(xaxis_title=x_title, yaxis_title=tr("Verschil met wijken zonder pagina ({unit})", lang).format(
+                          unit=unit), height=420, margin=dict(l=10, r=10, t=30, b=10), template="plotly_white",
+                      showlegend=False)
     if kind == "maand":
         fig.update_xaxes(tick0=0, dtick=6)
     else:  # two waves: name the two points instead of a numeric axis
-        fig.update_xaxes(tickvals=[-1, 0], ticktext=["laatste meting vóór de start", "eerste meting na de start"],
-                         range=[-1.5, 0.5])
+        fig.update_xaxes(tickvals=[-1, 0], ticktext=[tr("laatste meting vóór de start", lang),
+                                                     tr("eerste meting na de start", lang)], range=[-1.5, 0.5])
     return fig
 
 
-SOURCES = {"maand": f"{q.SOURCE_POLICE}; {q.SOURCE_CBS_POP}; wijkpagina's (startdatum)",
-           "enquête": f"{q.SOURCE_SURVEY}; wijkpagina's (startdatum)"}
+SOURCE_LAUNCH = "wijkpagina's (startdatum)"
+SOURCE_PAGES = "wijkpagina's (naam en startdatum)"
+SOURCES = {"maand": f"{q.SOURCE_POLICE}; {q.SOURCE_CBS_POP}; {SOURCE_LAUNCH}",
+           "enquête": f"{q.SOURCE_SURVEY}; {SOURCE_LAUNCH}"}
+EN.update({SOURCE_LAUNCH: "district pages (launch date)", SOURCE_PAGES: "district pages (name and launch date)"})
+i18n.register({k: EN[k] for k in (SOURCE_LAUNCH, SOURCE_PAGES) if k not in i18n.EN})
 
 
-def bench() -> dict[str, float]:
-    """Evaluatie page: monthly crime (default) and a survey outcome."""
+def bench(gemeente: str | None = None) -> dict[str, float]:
+    """Evaluatie page on the configured warehouse: monthly crime (default) and a survey outcome, for the first
+    gemeente or `gemeente` (e.g. NL00: every wijk of every gemeente, the slowest cold run)."""
     from wijkbeeld.q_hotspots import bench_page
 
-    default = bench_page("pages/evaluatie.py")
-    survey = bench_page("pages/evaluatie.py", {"uitkomst": "enquete:onveilig_buurt"})
+    place = {"gm": gemeente} if gemeente else {}
+    default = bench_page("pages/evaluatie.py", place)
+    survey = bench_page("pages/evaluatie.py", {**place, "uitkomst": "enquete:onveilig_buurt"})
     return {**default, "warm_survey_ms": survey["warm_ms"]}
 
 
-if __name__ == "__main__":  # pragma: no cover - manual benchmark: python -m wijkbeeld.q_evaluation
-    print(bench())
+if __name__ == "__main__":  # pragma: no cover - manual benchmark: python -m wijkbeeld.q_evaluation [NL00]
+    import sys
+
+    print(bench(sys.argv[1] if len(sys.argv) > 1 else None))

@@ -8,6 +8,7 @@ Run `python -m wijkbeeld.stats` for the hotspot calibration figures and a small 
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -15,7 +16,20 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
+from scipy import special
+
+
+class _LazyScipyStats:
+    """scipy.stats, imported on first use: it takes 1-2 s to import, and the pages that only need rates,
+    intervals and the evaluation (scipy.special below) then start without it."""
+
+    def __getattr__(self, name: str):
+        from scipy import stats
+
+        return getattr(stats, name)
+
+
+sps = _LazyScipyStats()
 
 Z95 = 1.959963984540054
 
@@ -78,11 +92,11 @@ def _nullable(values: np.ndarray) -> pd.arrays.FloatingArray:
 
 def _garwood(count: np.ndarray, z: float = Z95) -> tuple[np.ndarray, np.ndarray]:
     """Exact (Garwood) interval for a Poisson mean; works for non-integer 'effective' counts too."""
-    alpha = 2 * sps.norm.sf(z)
+    alpha = 2 * special.ndtr(-z)
     count = np.asarray(count, dtype=float)
-    with np.errstate(invalid="ignore"):
-        lower = np.where(count > 0, sps.gamma.ppf(alpha / 2, np.where(count > 0, count, 1.0)), 0.0)
-        upper = sps.gamma.ppf(1 - alpha / 2, count + 1)
+    with np.errstate(invalid="ignore"):  # gammaincinv(a, q) is the gamma(a) quantile q (scipy's gamma.ppf)
+        lower = np.where(count > 0, special.gammaincinv(np.where(count > 0, count, 1.0), alpha / 2), 0.0)
+        upper = special.gammaincinv(count + 1, 1 - alpha / 2)
     lower = np.where(np.isfinite(count), lower, np.nan)
     return lower, upper
 
@@ -817,7 +831,8 @@ class DidResult:
     pre_trend_p_value: float   # joint Wald test that the nearest leads are 0 (NaN when there are none)
     group_time: pd.DataFrame = field(repr=False)   # cohort, period, relative_period, att, n_treated, n_control
     event_study: pd.DataFrame = field(repr=False)  # relative_period, estimate, lower, upper, se, n_cohorts, n_treated, reference
-    notes: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # in Dutch; did_notes(result, lang) gives them in another language
+    n_always_treated: int = 0  # areas with a launch in the first period: left out
 
 
 def _did_inputs(panel: pd.DataFrame, area_col: str, period_col: str, outcome_col: str, launch_col: str):
@@ -826,18 +841,18 @@ def _did_inputs(panel: pd.DataFrame, area_col: str, period_col: str, outcome_col
     data = data[data[period_col].notna()]
     if data.duplicated([area_col, period_col]).any():
         raise ValueError("dubbele rijen per gebied en periode")
-    launches = data.groupby(area_col, sort=True, dropna=False)[launch_col].agg(lambda s: s.dropna().unique())
-    if (launches.map(len) > 1).any():
+    grouped = data.groupby(area_col, sort=True, dropna=False)[launch_col]
+    if (grouped.nunique(dropna=True) > 1).any():
         raise ValueError(f"{launch_col!r} verschilt binnen een gebied")
+    launch_values = grouped.first()  # the first known launch per area (NA when it has none)
     periods = np.sort(data[period_col].unique())
-    areas = launches.index
+    areas = launch_values.index
     outcome = (
         data.assign(_y=_as_float(data[outcome_col]))
         .pivot(index=area_col, columns=period_col, values="_y")
         .reindex(index=areas, columns=periods)
         .to_numpy(dtype=float, na_value=np.nan)
     )
-    launch_values = launches.map(lambda v: v[0] if len(v) else None)
     cohort = np.full(len(areas), np.inf)
     has_launch = launch_values.notna().to_numpy()
     if has_launch.any():
@@ -852,31 +867,72 @@ def _did_estimates(outcome: np.ndarray, cohort: np.ndarray, area_weights: np.nda
     """Group-time ATTs (universal base period g-1, not-yet/never-treated controls) for every row of
     `area_weights` (row 0 = the data, further rows = bootstrap multiplicities).
 
+    ATT(g, t) compares mean changes y_t - y_(g-1) of the treated cohort g and of its controls (areas whose
+    cohort is later than both t and g-1). For areas with a complete series every mean change is a difference
+    of weighted period sums, so those areas enter through one weighted sum per cohort and suffix sums over the
+    cohorts (the controls of a cell are a suffix of the cohorts, minus g itself): the cost no longer grows with
+    cohorts x bootstrap draws x areas. Areas with a missing month take the direct route, cell by cell.
     Returns att (R x cells), treated weight (R x cells) and the cell list (cohort, period)."""
     n_periods = outcome.shape[1]
+    n_draws = area_weights.shape[0]
     cohorts = np.unique(cohort[np.isfinite(cohort) & (cohort >= 1)]).astype(int)
-    atts, weights, cells = [], [], []
-    for g in cohorts:
-        base = g - 1
-        change = outcome - outcome[:, [base]]
-        finite = np.isfinite(change)
-        change0 = np.where(finite, change, 0.0)
-        periods = np.arange(n_periods)
-        treated = (cohort == g)[:, None] & finite
-        control = (cohort[:, None] > np.maximum(periods, base)[None, :]) & (cohort != g)[:, None] & finite
-        n_tr = area_weights @ treated
-        n_co = area_weights @ control
-        with np.errstate(divide="ignore", invalid="ignore"):
-            att = (area_weights @ (change0 * treated)) / n_tr - (area_weights @ (change0 * control)) / n_co
-        att = np.where((n_tr > 0) & (n_co > 0), att, np.nan)
-        keep = periods != base
-        atts.append(att[:, keep])
-        weights.append(np.where(np.isfinite(att), n_tr, 0.0)[:, keep])
-        cells += [(g, t) for t in periods[keep]]
-    if not cells:
-        empty = np.zeros((area_weights.shape[0], 0))
+    if not cohorts.size:
+        empty = np.zeros((n_draws, 0))
         return empty, empty, np.zeros((0, 2), dtype=int)
-    return np.hstack(atts), np.hstack(weights), np.array(cells, dtype=int)
+    periods = np.arange(n_periods)
+    base = cohorts - 1
+    keep = periods[None, :] != base[:, None]                      # cohort x period: the base cell is 0 by design
+    cell_cohort, cell_period = np.nonzero(keep)                   # cohort-major, then period (row-major order)
+    g, t = cohorts[cell_cohort], cell_period
+    b = g - 1
+    threshold = np.maximum(t, b)                                  # controls: cohort > threshold and != g
+
+    # Complete areas: weighted period sums per cohort level (never-treated = inf is the last level).
+    complete = np.isfinite(outcome).all(axis=1)
+    levels, level_of = np.unique(cohort[complete], return_inverse=True)
+    weights_complete, outcome_complete = area_weights[:, complete], outcome[complete]
+    level_weight = np.zeros((n_draws, levels.size + 1))                       # last column: no such level
+    level_sum = np.zeros((levels.size + 1, n_draws, n_periods))
+    for index in range(levels.size):                                          # one product per cohort level
+        members = level_of == index
+        level_weight[:, index] = weights_complete[:, members].sum(axis=1)
+        level_sum[index] = weights_complete[:, members] @ outcome_complete[members]
+    suffix_weight = np.cumsum(level_weight[:, ::-1], axis=1)[:, ::-1]        # levels index..end (end: zero)
+    suffix_sum = np.cumsum(level_sum[::-1], axis=0)[::-1]
+    first_control = np.searchsorted(levels, threshold, side="right")             # suffix start per cell
+    own = np.searchsorted(levels, g)
+    has_own = np.isin(g, levels)
+    own_in_suffix = has_own & (g > threshold)
+    own_index = np.where(has_own, own, levels.size)                              # the zero row when absent
+
+    def change(sums: np.ndarray, index: np.ndarray) -> np.ndarray:               # draws x cells: sum y_t - sum y_b
+        return (sums[index, :, t] - sums[index, :, b]).T
+
+    treated_weight = level_weight[:, own_index]
+    treated_sum = change(level_sum, own_index)
+    control_weight = suffix_weight[:, first_control] - np.where(own_in_suffix[None, :], treated_weight, 0.0)
+    control_sum = change(suffix_sum, first_control) - np.where(own_in_suffix[None, :], treated_sum, 0.0)
+
+    # Areas with a missing month: the direct route (their finite-change masks differ per base period).
+    if not complete.all():
+        y = outcome[~complete]
+        c = cohort[~complete]
+        w = area_weights[:, ~complete]
+        step = y[:, t] - y[:, b]                                                  # areas x cells
+        finite = np.isfinite(step)
+        step0 = np.where(finite, step, 0.0)
+        treated = (c[:, None] == g[None, :]) & finite
+        control = (c[:, None] > threshold[None, :]) & (c[:, None] != g[None, :]) & finite
+        treated_weight = treated_weight + w @ treated
+        treated_sum = treated_sum + w @ (step0 * treated)
+        control_weight = control_weight + w @ control
+        control_sum = control_sum + w @ (step0 * control)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        att = treated_sum / treated_weight - control_sum / control_weight
+    att = np.where((treated_weight > 0) & (control_weight > 0), att, np.nan)
+    weight = np.where(np.isfinite(att), treated_weight, 0.0)
+    return att, weight, np.column_stack([g, t]).astype(int)
 
 
 def _weighted_mean(values: np.ndarray, weights: np.ndarray, select: np.ndarray) -> np.ndarray:
@@ -907,10 +963,7 @@ def did_staggered(
     quantile with (smallest group - 1) degrees of freedom, because percentiles are too narrow with few wijken.
     """
     areas, periods, outcome, cohort = _did_inputs(panel, area_col, period_col, outcome_col, launch_col)
-    notes = []
     always = cohort == 0
-    if always.any():
-        notes.append(f"{int(always.sum())} wijk(en) hadden al een pagina in de eerste periode en doen niet mee.")
     outcome, cohort, areas = outcome[~always], cohort[~always], areas[~always]
     n_areas, n_periods = outcome.shape
 
@@ -943,7 +996,7 @@ def did_staggered(
     n_comparison = int((~np.isfinite(cohort)).sum()) or (int((cohort == cohort[np.isfinite(cohort)].max()).sum())
                                                         if n_treated else 0)
     dof = max(min(n_treated, n_comparison) - 1, 1)
-    critical = float(sps.t.ppf(0.975, dof))
+    critical = float(special.stdtrit(dof, 0.975))  # Student t quantile (scipy's t.ppf)
 
     def interval(series: np.ndarray) -> tuple[float, float, float]:
         draws = series[1:][np.isfinite(series[1:])]
@@ -996,7 +1049,7 @@ def did_staggered(
             wald = float(np.sum(projected**2 / eigenvalues[keep]))
             k = int(keep.sum())
             # Hotelling's T^2 to F: the covariance itself rests on few wijken (dof).
-            pre_trend_p = float(sps.f.sf((dof - k + 1) / (dof * k) * wald, k, dof - k + 1))
+            pre_trend_p = float(special.fdtrc(k, dof - k + 1, (dof - k + 1) / (dof * k) * wald))  # F upper tail
 
     group_time = pd.DataFrame({
         "cohort": [periods[g] for g in cells[:, 0]] if len(cells) else [],
@@ -1006,15 +1059,14 @@ def did_staggered(
         "n_treated": pd.array(weight[0].round().astype(int) if len(cells) else [], dtype="Int64"),
     })
     treated = np.isfinite(cohort)
-    if n_boot and valid.sum() < n_boot:
-        notes.append(f"{n_boot - int(valid.sum())} van {n_boot} bootstrap-trekkingen hadden geen vergelijking.")
-    return DidResult(
+    result = DidResult(
         att=estimate, lower=float(lower), upper=float(upper), se=se, dof=int(dof),
         n_areas=int(n_areas), n_treated_areas=int(treated.sum()), n_never_treated_areas=int((~treated).sum()),
         n_cohorts=int(np.unique(cohort[treated]).size), n_periods=int(n_periods), n_boot=int(n_boot),
         n_boot_valid=int(valid.sum()), pre_trend_p_value=pre_trend_p,
-        group_time=group_time, event_study=event, notes=tuple(notes),
+        group_time=group_time, event_study=event, n_always_treated=int(always.sum()),
     )
+    return dataclasses.replace(result, notes=did_notes(result))
 
 
 def event_study(
@@ -1034,47 +1086,115 @@ def event_study(
                          launch_col=launch_col, n_boot=n_boot, seed=seed).event_study
 
 
+# The sentences of did_conclusion and did_notes per language ({placeholders} are filled in by them).
+_DID_TEXT = {
+    "nl": {
+        "none": "Voor {label} is geen vergelijking mogelijk: er zijn geen wijken met een pagina en tegelijk wijken "
+                "zonder (of nog zonder) pagina met cijfers vóór en na de start.",
+        "estimate": "Na de start van een wijkpagina veranderde {label} in wijken met een pagina gemiddeld {att} meer "
+                    "dan in wijken die (nog) geen pagina hadden",
+        "interval": " (95%-interval {lower} tot {upper}).",
+        "no_interval": " (een betrouwbaarheidsinterval kon niet worden berekend).",
+        "higher": "hoger", "lower": "lager",
+        "significant": "Het verschil is groter dan toeval alleen goed verklaart: {label} lag na de start {direction} "
+                       "dan verwacht.",
+        "contains_zero": "Het interval bevat 0: de data laten geen aantoonbaar effect zien, maar een effect binnen "
+                         "het interval is ook niet uitgesloten.",
+        "not_random": "De wijken zijn niet geloot: waar een pagina begon, kan ook iets anders veranderd zijn, dus dit "
+                      "is geen bewijs van oorzaak en gevolg.",
+        "few": "Er zijn maar {treated} wijken met een pagina en {others} zonder (of later); met zo weinig wijken is "
+               "ook het interval zelf onzeker.",
+        "pre_trend": "Vóór de start liepen de wijken al uiteen (toets op trends vooraf: p = {p}); de vergelijking is "
+                     "daardoor minder betrouwbaar.",
+        "parallel": "Vóór de start liepen de wijken vergelijkbaar; dat maakt de vergelijking aannemelijker, maar "
+                    "bewijst niet dat dat zonder pagina zo gebleven was.",
+        "no_pre_periods": "Er zijn te weinig perioden vóór de start om te controleren of de wijken vooraf "
+                          "vergelijkbaar liepen.",
+        "always": "{n} wijk(en) hadden al een pagina in de eerste periode en doen niet mee.",
+        "invalid_draws": "{n} van {total} bootstrap-trekkingen hadden geen vergelijking.",
+    },
+    "en": {
+        "none": "For {label} no comparison is possible: there are no districts with a page alongside districts "
+                "without (or not yet with) a page that have figures before and after the launch.",
+        "estimate": "After a district page launched, {label} changed on average {att} more in districts with a page "
+                    "than in districts that did not (yet) have one",
+        "interval": " (95% interval {lower} to {upper}).",
+        "no_interval": " (a confidence interval could not be computed).",
+        "higher": "higher", "lower": "lower",
+        "significant": "The difference is larger than chance alone explains well: after the launch {label} was "
+                       "{direction} than expected.",
+        "contains_zero": "The interval contains 0: the data show no demonstrable effect, but an effect within the "
+                         "interval is not ruled out either.",
+        "not_random": "The districts were not chosen at random: where a page started, something else may have "
+                      "changed too, so this is no proof of cause and effect.",
+        "few": "There are only {treated} districts with a page and {others} without (or later); with so few "
+               "districts the interval itself is uncertain too.",
+        "pre_trend": "Before the launch the districts already diverged (pre-trend test: p = {p}); that makes the "
+                     "comparison less reliable.",
+        "parallel": "Before the launch the districts moved alike; that makes the comparison more plausible, but does "
+                    "not prove it would have stayed that way without a page.",
+        "no_pre_periods": "There are too few periods before the launch to check whether the districts moved alike "
+                          "beforehand.",
+        "always": "{n} district(s) already had a page in the first period and take no part.",
+        "invalid_draws": "{n} of {total} bootstrap draws had no comparison.",
+    },
+}
 
 
-def did_conclusion(result: DidResult, indicator_label: str) -> str:
-    """Plain Dutch: what the comparison shows for `indicator_label` and what it cannot show."""
+def _language(lang: str | None) -> str:
+    return lang if lang in _DID_TEXT else "nl"
+
+
+def number_text(value: float, digits: int = 1, lang: str = "nl") -> str:
+    """A number for a sentence: decimal comma in Dutch, decimal point in English; no thousands separator."""
+    text = f"{value:.{digits}f}"
+    return text if _language(lang) == "en" else text.replace(".", ",")
+
+
+def did_conclusion(result: DidResult, indicator_label: str, lang: str = "nl") -> str:
+    """Plain language (Dutch by default, 'en' for English): what the comparison shows for `indicator_label` (a
+    phrase in the same language) and what it cannot show."""
+    text = _DID_TEXT[_language(lang)]
+    number = lambda value, digits: number_text(value, digits, lang)  # noqa: E731
     if not np.isfinite(result.att):
-        return (f"Voor {indicator_label} is geen vergelijking mogelijk: er zijn geen wijken met een pagina en "
-                f"tegelijk wijken zonder (of nog zonder) pagina met cijfers vóór en na de start.")
+        return text["none"].format(label=indicator_label)
     parts = []
     interval_known = np.isfinite(result.lower) and np.isfinite(result.upper)
-    estimate = (f"Na de start van een wijkpagina veranderde {indicator_label} in wijken met een pagina gemiddeld "
-                f"{_nl_number(result.att, 2)} meer dan in wijken die (nog) geen pagina hadden")
+    estimate = text["estimate"].format(label=indicator_label, att=number(result.att, 2))
     if interval_known:
-        estimate += f" (95%-interval {_nl_number(result.lower, 2)} tot {_nl_number(result.upper, 2)})."
+        estimate += text["interval"].format(lower=number(result.lower, 2), upper=number(result.upper, 2))
     else:
-        estimate += " (een betrouwbaarheidsinterval kon niet worden berekend)."
+        estimate += text["no_interval"]
     parts.append(estimate)
     if interval_known:
         if result.lower > 0 or result.upper < 0:
-            direction = "hoger" if result.att > 0 else "lager"
-            parts.append(f"Het verschil is groter dan toeval alleen goed verklaart: {indicator_label} lag na de "
-                         f"start {direction} dan verwacht.")
+            direction = text["higher"] if result.att > 0 else text["lower"]
+            parts.append(text["significant"].format(label=indicator_label, direction=direction))
         else:
-            parts.append("Het interval bevat 0: de data laten geen aantoonbaar effect zien, maar een effect binnen "
-                         "het interval is ook niet uitgesloten.")
-    parts.append("De wijken zijn niet geloot: waar een pagina begon, kan ook iets anders veranderd zijn, dus dit "
-                 "is geen bewijs van oorzaak en gevolg.")
+            parts.append(text["contains_zero"])
+    parts.append(text["not_random"])
     if result.n_treated_areas < DID_FEW_AREAS or result.n_areas - result.n_treated_areas < DID_FEW_AREAS:
-        parts.append(f"Er zijn maar {result.n_treated_areas} wijken met een pagina en "
-                     f"{result.n_areas - result.n_treated_areas} zonder (of later); met zo weinig wijken is ook "
-                     f"het interval zelf onzeker.")
+        parts.append(text["few"].format(treated=result.n_treated_areas,
+                                        others=result.n_areas - result.n_treated_areas))
     if np.isfinite(result.pre_trend_p_value):
         if result.pre_trend_p_value < 0.05:
-            parts.append(f"Vóór de start liepen de wijken al uiteen (toets op trends vooraf: p = "
-                         f"{_nl_number(result.pre_trend_p_value, 3)}); de vergelijking is daardoor minder betrouwbaar.")
+            parts.append(text["pre_trend"].format(p=number(result.pre_trend_p_value, 3)))
         else:
-            parts.append("Vóór de start liepen de wijken vergelijkbaar; dat maakt de vergelijking aannemelijker, "
-                         "maar bewijst niet dat dat zonder pagina zo gebleven was.")
+            parts.append(text["parallel"])
     else:
-        parts.append("Er zijn te weinig perioden vóór de start om te controleren of de wijken vooraf "
-                     "vergelijkbaar liepen.")
+        parts.append(text["no_pre_periods"])
     return " ".join(parts)
+
+
+def did_notes(result: DidResult, lang: str = "nl") -> tuple[str, ...]:
+    """DidResult.notes in `lang` ('nl' gives exactly result.notes)."""
+    text = _DID_TEXT[_language(lang)]
+    notes = []
+    if result.n_always_treated:
+        notes.append(text["always"].format(n=result.n_always_treated))
+    if result.n_boot and result.n_boot_valid < result.n_boot:
+        notes.append(text["invalid_draws"].format(n=result.n_boot - result.n_boot_valid, total=result.n_boot))
+    return tuple(notes)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -1204,6 +1324,85 @@ METHOD_EXPLANATIONS: dict[str, str] = {
         "samen, noemen we een gebied 'voelt onveiliger' of 'voelt veiliger' dan de cijfers; anders 'in lijn'."
     ),
 }
+
+
+METHOD_EXPLANATIONS_EN: dict[str, str] = {
+    "rates": (
+        "We divide counts by the number of inhabitants of the same year and show them per 1,000 inhabitants; when "
+        "a year has no population figure yet, we use the latest known one and say so. Areas with fewer than 200 "
+        "inhabitants get no place in a ranking, because a few incidents already shift the figure strongly there. "
+        "Missing or withheld counts stay empty and never count as zero."
+    ),
+    "smoothing": (
+        "In small areas figures swing strongly by chance. The smoothed figure pulls each area's figure towards the "
+        "municipal average, more strongly the smaller the area (empirical Bayes, Marshall 1991). That shows which "
+        "differences are large enough not to be chance alone."
+    ),
+    "hotspots": (
+        "Per area and kind of incident we compare the last three months with what the area's own history of at "
+        "least 24 months predicts, taking seasons and the current level into account. A rise is flagged only when "
+        "it still stands out after correcting for the number of areas tested at the same time "
+        "(Benjamini-Hochberg, q = 0.10); areas with too little history are not tested, and the page says so."
+    ),
+    "survey_intervals": (
+        "Survey figures are estimates from a sample; the margin shows where the true percentage lies with 95% "
+        "certainty. For own surveys we compute the margin with the Wilson method, taking weighting into account; "
+        "Safety Monitor figures are shown with their published margins. With fewer than 30 respondents we show no "
+        "figure."
+    ),
+    "difference": (
+        "We call a difference between two areas or years significant only when the 95% interval of that difference "
+        "does not contain zero. That interval is derived from the margins of both figures, so overlapping margins "
+        "do not automatically mean there is no difference."
+    ),
+    "did": (
+        "To estimate the effect of a district page we compare the change in districts with a page, from before to "
+        "after the launch, with the same change in districts that did not (yet) have a page "
+        "(difference-in-differences, with separate comparisons per launch moment). The margin comes from "
+        "repeatedly resampling whole districts. Because districts were not chosen at random, this is an indication, "
+        "not proof."
+    ),
+    "beleving_vs_registratie": (
+        "Per area we set the percentage of people who sometimes feel unsafe beside the number of registered "
+        "incidents per 1,000 inhabitants, both expressed as the distance to the average of the areas. Only when "
+        "the difference between the two is larger than the uncertainty of both figures together do we say an area "
+        "'feels less safe' or 'feels safer' than the figures; otherwise 'in line'."
+    ),
+}
+
+# Labels and reasons this module writes into its frames, in English (the frames keep the Dutch text).
+TEXT_EN: dict[str, str] = {
+    LABEL_FEELS_LESS_SAFE: "feels less safe than the figures",
+    LABEL_FEELS_SAFER: "feels safer than the figures",
+    LABEL_IN_LINE: "in line",
+    REASON_TOO_FEW_RESPONDENTS: "too few respondents",
+    "beleving of registratie onbekend": "perception or registration unknown",
+    "te weinig gebieden om te vergelijken": "too few areas to compare",
+    "interval omsluit de waarde niet": "interval does not enclose the value",
+}
+
+
+def method_explanation(key: str, lang: str = "nl") -> str:
+    """METHOD_EXPLANATIONS[key] in Dutch (default) or English ('en')."""
+    return METHOD_EXPLANATIONS_EN[key] if lang == "en" and key in METHOD_EXPLANATIONS_EN else METHOD_EXPLANATIONS[key]
+
+
+def text_in(text: str, lang: str = "nl") -> str:
+    """A label or reason of this module (LABEL_*, REASON_*, ...) in `lang`; other text comes back unchanged."""
+    if lang == "en" and isinstance(text, str):
+        return TEXT_EN.get(text, text)
+    return text
+
+
+def _register_translations() -> None:
+    """Pages translate with wijkbeeld.i18n (keys: the Dutch text): make this module's texts known there too."""
+    from wijkbeeld import i18n
+
+    english = {**TEXT_EN, **{METHOD_EXPLANATIONS[k]: v for k, v in METHOD_EXPLANATIONS_EN.items()}}
+    i18n.register({k: v for k, v in english.items() if k not in i18n.EN})  # a page's own wording wins
+
+
+_register_translations()
 
 
 # --------------------------------------------------------------------------------------------------------
