@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import resource
 import tempfile
 import time
 from pathlib import Path

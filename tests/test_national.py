@@ -156,7 +156,7 @@ def test_generation_is_deterministic(national, boundaries_dir, tmp_path):
                               boundaries_dir=boundaries_dir)
     assert {k: v for k, v in again.items() if k != "folder"} == {k: v for k, v in info.items() if k != "folder"}
     assert _digest(tmp_path / "again") == _digest(out)
-    other = generate_national(tmp_path / "other", gemeenten=GEMEENTEN, post_records=POST_RECORDS,
+    generate_national(tmp_path / "other", gemeenten=GEMEENTEN, post_records=POST_RECORDS,
                               boundaries_dir=boundaries_dir, seed=7)
     police = "politie/47022NED/TypedDataSet_001.json"
     assert _digest(tmp_path / "other")[police] != _digest(out)[police]

@@ -17,7 +17,6 @@ from tests.hostile import leaked, non_post_texts, normalise, post_texts, rendere
 from wijkbeeld.safe import quote_input
 from wijkbeeld import q_evaluation as qe
 from wijkbeeld import stats
-from wijkbeeld.db import Warehouse
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = str(ROOT / "pages" / "evaluatie.py")

@@ -11,6 +11,8 @@ from __future__ import annotations
 import threading
 from datetime import date
 
+import pandas as pd
+
 LANGUAGES = {"nl": "Nederlands", "en": "English"}
 
 MONTHS = {
@@ -76,6 +78,15 @@ EN.update({
     "Vermogensmisdrijven": "Property crime", "Geweldsmisdrijven": "Violent crime",
     "Vernieling en openbare orde": "Vandalism and public order", "Verkeersmisdrijven": "Traffic offences",
     "Overige misdrijven": "Other crime", "Totaal misdrijven": "Total crime", "overlast": "nuisance",
+    # The survey indicators of dim_indicator (the build writes the same labels for every warehouse)
+    "Voelt zich weleens onveilig in de eigen buurt": "Sometimes feels unsafe in own neighbourhood",
+    "Voelt zich weleens onveilig (algemeen)": "Sometimes feels unsafe (in general)",
+    "Denkt dat er veel criminaliteit in de buurt is": "Thinks there is a lot of crime in the neighbourhood",
+    "Rapportcijfer veiligheid in de buurt": "Rating of safety in the neighbourhood",
+    "Rapportcijfer leefbaarheid woonbuurt": "Rating of liveability of the neighbourhood",
+    "Fysieke verloedering (schaalscore 0-10)": "Physical decay (scale score 0-10)",
+    "Sociale overlast (schaalscore 0-10)": "Social nuisance (scale score 0-10)",
+    "Sociale cohesie (schaalscore 0-10)": "Social cohesion (scale score 0-10)",
     # Sources (source_label translates each '; '-separated part)
     "Politie via CBS (geregistreerde misdrijven)": "Police via CBS (registered crime)",
     "CBS Kerncijfers wijken en buurten": "CBS Key figures for districts and neighbourhoods",
@@ -102,6 +113,29 @@ def translate(text: str, lang: str | None = None) -> str:
     if (lang or active_language()) == "en":
         return EN.get(text, text)
     return text
+
+
+def format_number(value, decimals: int = 1, lang: str | None = None, missing: str | None = None) -> str:
+    """1.234,5 in Dutch, 1,234.5 in English. Missing is a word ('onbekend' / 'unknown', or `missing`), never 0."""
+    if value is None or pd.isna(value):
+        return translate("onbekend", lang) if missing is None else missing
+    text = f"{float(value):,.{decimals}f}"
+    if (lang or active_language()) == "en":
+        return text
+    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+
+
+def translator(*tables: dict[str, str]):
+    """translate(text, lang) that looks in a module's own tables first (a short Dutch word can mean something
+    else on another page), then in the shared one."""
+    def translate_here(text: str, lang: str) -> str:
+        if lang != "en":
+            return text
+        for table in tables:
+            if text in table:
+                return table[text]
+        return translate(text, "en")
+    return translate_here
 
 
 def source_label(text: str, lang: str | None = None) -> str:

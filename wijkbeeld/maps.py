@@ -68,7 +68,7 @@ def feature_collection(frame: pd.DataFrame, *, code_col: str, name_col: str, val
         value = data[value_col]
         known = value is not None and not pd.isna(value)
         reason = data.get(reason_col) if reason_col else None
-        shown = f"{_number(value, lang)} {unit}" if known else f"{unknown} ({reason or no_data})"
+        shown = f"{i18n.format_number(value, 1, lang)} {unit}" if known else f"{unknown} ({reason or no_data})"
         features.append({
             "type": "Feature",
             "id": data[code_col],
@@ -83,11 +83,6 @@ def feature_collection(frame: pd.DataFrame, *, code_col: str, name_col: str, val
             },
         })
     return {"type": "FeatureCollection", "features": features}
-
-
-def _number(value: float, lang: str) -> str:
-    text = f"{value:,.1f}"
-    return text if lang == "en" else text.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
 def _has_coordinates(coords) -> bool:

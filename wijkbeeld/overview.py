@@ -198,10 +198,7 @@ def summarise(row: dict, lang: str = "nl") -> str:
 
 
 def _fmt(value, decimals=1, lang: str = "nl") -> str:
-    if value is None or pd.isna(value):
-        return i18n.translate("onbekend", lang)
-    text = f"{float(value):,.{decimals}f}"
-    return text if lang == "en" else text.replace(",", "X").replace(".", ",").replace("X", ".")
+    return i18n.format_number(value, decimals, lang)
 
 
 def wijk_card(row: pd.Series, lang: str = "nl") -> list[tuple[str, str, str]]:

@@ -40,18 +40,6 @@ PERCEPTION_LABEL_LIMIT = 40
 # Above this many wijken left out of the scatter, the page counts them per reason instead of naming each one.
 MISSING_LIST_LIMIT = 20
 
-# The survey indicators of dim_indicator (data of the build, the same for every warehouse), in English.
-INDICATOR_LABELS_EN = {
-    "Voelt zich weleens onveilig in de eigen buurt": "Sometimes feels unsafe in own neighbourhood",
-    "Voelt zich weleens onveilig (algemeen)": "Sometimes feels unsafe (in general)",
-    "Denkt dat er veel criminaliteit in de buurt is": "Thinks there is a lot of crime in the neighbourhood",
-    "Rapportcijfer veiligheid in de buurt": "Rating of safety in the neighbourhood",
-    "Rapportcijfer leefbaarheid woonbuurt": "Rating of liveability of the neighbourhood",
-    "Fysieke verloedering (schaalscore 0-10)": "Physical decay (scale score 0-10)",
-    "Sociale overlast (schaalscore 0-10)": "Social nuisance (scale score 0-10)",
-    "Sociale cohesie (schaalscore 0-10)": "Social cohesion (scale score 0-10)",
-}
-
 # Interface text of this module and its page, Dutch -> English. The module translates with this table first
 # (a short Dutch word can mean something else on another page) and registers the keys nobody registered yet.
 EN = {
@@ -107,7 +95,6 @@ EN = {
     # Indicators
     "Berichten per 1.000 inwoners per jaar": "Posts per 1,000 inhabitants per year",
     "{group} per 1.000 inwoners per jaar": "{group} per 1,000 inhabitants per year",
-    **INDICATOR_LABELS_EN,
     # Reasons and notes in cells
     "onbekend": "unknown",
     "onbekend: {reason}": "unknown: {reason}",
@@ -157,15 +144,7 @@ EN = {
 i18n.register({k: v for k, v in EN.items() if k not in i18n.EN})  # never override another page's wording
 
 
-def tr(text: str, lang: str) -> str:
-    """`text` in `lang`: this module's table first, then the shared one."""
-    if lang != "en":
-        return text
-    if text in EN:
-        return EN[text]
-    if text in stats.TEXT_EN:
-        return stats.TEXT_EN[text]
-    return i18n.translate(text, "en")
+tr = i18n.translator(EN, stats.TEXT_EN)  # tr(text, lang): this module's wording first
 
 
 def columns_in(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
@@ -176,10 +155,7 @@ def columns_in(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
 
 def number(value, decimals: int = 1, lang: str = "nl") -> str:
     """1.234,5 in Dutch, 1,234.5 in English; unknown stays the word 'onbekend' / 'unknown', never 0."""
-    if value is None or pd.isna(value):
-        return tr("onbekend", lang)
-    text = f"{float(value):,.{decimals}f}"
-    return text if lang == "en" else text.replace(",", "X").replace(".", ",").replace("X", ".")
+    return i18n.format_number(value, decimals, lang, missing=tr("onbekend", lang))
 
 
 def reason_text(reason, lang: str = "nl") -> str | None:

@@ -236,10 +236,7 @@ def _translated(values: pd.Series, lang: str) -> pd.Series:
 
 def _num(value: object, lang: str, decimals: int = 1) -> str:
     """1.234,5 in Dutch, 1,234.5 in English; '' for missing (the caller says what missing means)."""
-    if value is None or pd.isna(value):
-        return ""
-    text = f"{float(value):,.{decimals}f}"
-    return text if lang == "en" else text.replace(",", "X").replace(".", ",").replace("X", ".")
+    return i18n.format_number(value, decimals, lang, missing="")
 
 
 def top_rows(frame: pd.DataFrame, column: str, n: int) -> pd.DataFrame:

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from wijkbeeld import i18n, stats
 from wijkbeeld import queries as q
 from wijkbeeld.db import Warehouse
-from wijkbeeld.q_compare import INDICATOR_LABELS_EN, number
+from wijkbeeld.q_compare import number
 from wijkbeeld.q_hotspots import GROUP_TOTAL, group_label
 
 # Bootstrap draws per outcome: the interval is the bootstrap SE times a t quantile, and 200 draws estimate that SE
@@ -95,7 +95,6 @@ SURVEY_LIMITS = (
 # Interface text of this module and its page, Dutch -> English (translated with this table first; registered
 # where nobody registered the key yet).
 EN = {
-    **INDICATOR_LABELS_EN,
     **{title: en for title, en in [
         ("Weinig wijken", "Few districts"), ("Niet geloot", "Not chosen at random"),
         ("Pagina's begonnen waar problemen waren", "Pages started where there were problems"),
@@ -214,13 +213,7 @@ EN = {
 i18n.register({k: v for k, v in EN.items() if k not in i18n.EN})  # never override another page's wording
 
 
-def tr(text: str, lang: str) -> str:
-    """`text` in `lang`: this module's table first, then the shared one."""
-    if lang != "en":
-        return text
-    if text in EN:
-        return EN[text]
-    return stats.text_in(text, "en") if text in stats.TEXT_EN else i18n.translate(text, "en")
+tr = i18n.translator(EN, stats.TEXT_EN)  # tr(text, lang): this module's wording first
 
 
 def columns_in(frame: pd.DataFrame, lang: str) -> pd.DataFrame:

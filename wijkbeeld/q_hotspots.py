@@ -93,7 +93,6 @@ i18n.register({
     "Buurtkaart": "Neighbourhood map",
     "Wijkkaart": "District map",
     "Reden onbekend (berichten)": "Reason unknown (posts)",
-    "Klein gebied (niet gerangschikt)": "Small area (not ranked)",
     # Reasons in table cells (from this module and from stats.hotspots)
     "geen bevolkingscijfer": "no population figure",
     "niet alle maanden gepubliceerd": "not every month published",
@@ -376,12 +375,7 @@ def group_label(group: str) -> str:
 def nl_number(value, decimals: int = 1, missing: str | None = None, *, lang: str = "nl") -> str:
     """Dutch formatting (decimal comma, dot for thousands) or, with lang='en', English (1,234.5); unknown stays
     a word ('onbekend' / 'unknown'), never 0."""
-    if value is None or pd.isna(value):
-        return i18n.translate("onbekend", lang) if missing is None else missing
-    text = f"{float(value):,.{decimals}f}"
-    if lang == "en":
-        return text
-    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+    return i18n.format_number(value, decimals, lang, missing=missing)
 
 
 def nl_signed_pct(value, decimals: int = 0, missing: str | None = None, *, lang: str = "nl") -> str:

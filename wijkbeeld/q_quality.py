@@ -277,15 +277,6 @@ i18n.register({
     "per 1.000 inwoners": "per 1,000 inhabitants",
     "% met 95%-interval": "% with 95% interval",
     "uren (mediaan en 90e percentiel)": "hours (median and 90th percentile)",
-    # (as wijkbeeld/q_compare.py and q_evaluation.py translate them)
-    "Voelt zich weleens onveilig in de eigen buurt": "Sometimes feels unsafe in own neighbourhood",
-    "Voelt zich weleens onveilig (algemeen)": "Sometimes feels unsafe (in general)",
-    "Denkt dat er veel criminaliteit in de buurt is": "Thinks there is a lot of crime in the neighbourhood",
-    "Rapportcijfer veiligheid in de buurt": "Rating of safety in the neighbourhood",
-    "Rapportcijfer leefbaarheid woonbuurt": "Rating of liveability of the neighbourhood",
-    "Fysieke verloedering (schaalscore 0-10)": "Physical decay (scale score 0-10)",
-    "Sociale overlast (schaalscore 0-10)": "Social nuisance (scale score 0-10)",
-    "Sociale cohesie (schaalscore 0-10)": "Social cohesion (scale score 0-10)",
     # Definitions
     DASHBOARD_INDICATORS.at[0, "definition"]:
         "Registered crimes in the period, divided by the number of person-years, times 1,000. Person-years: per month "

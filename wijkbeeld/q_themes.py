@@ -371,8 +371,7 @@ def _translated(values: pd.Series, lang: str) -> pd.Series:
 
 
 def _number(value: float, lang: str, decimals: int = 1) -> str:
-    text = f"{value:,.{decimals}f}"
-    return text if lang == "en" else text.replace(",", "X").replace(".", ",").replace("X", ".")
+    return i18n.format_number(value, decimals, lang)
 
 
 def q_theme_catalog(wh: Warehouse) -> pd.DataFrame:

@@ -8,14 +8,13 @@ from datetime import date
 
 import pandas as pd
 import streamlit as st
-from wijkbeeld.safe import quote_input
 
+from wijkbeeld import i18n
 from wijkbeeld import queries as q
 from wijkbeeld.auth import ROLE_LABELS, Access, current_access
 from wijkbeeld.db import Warehouse, WarehouseMissing, get_warehouse
-from wijkbeeld import i18n
 from wijkbeeld.i18n import LANGUAGES, activate, translate
-from wijkbeeld.safe import to_csv_bytes, to_excel_bytes
+from wijkbeeld.safe import quote_input, to_csv_bytes, to_excel_bytes
 from wijkbeeld.settings import Settings, get_settings
 
 i18n.register({
@@ -262,10 +261,5 @@ def downloads(state: ViewState, frame: pd.DataFrame, name: str) -> None:
 
 
 def fmt_number(value, decimals: int = 1, missing: str | None = None) -> str:
-    """1.234,5 in Dutch, 1,234.5 in English; missing says 'onbekend' / 'unknown'."""
-    if value is None or pd.isna(value):
-        return translate("onbekend") if missing is None else missing
-    text = f"{float(value):,.{decimals}f}"
-    if i18n.active_language() == "en":
-        return text
-    return text.replace(",", "X").replace(".", ",").replace("X", ".")
+    """1.234,5 in Dutch, 1,234.5 in English (the run's language); missing says 'onbekend' / 'unknown'."""
+    return i18n.format_number(value, decimals, missing=missing)
