@@ -84,8 +84,9 @@ TEXT = {
         "pairs": "Bronnen: {sources}. Periode: {period}; enquête: laatste meting. {method} Berichten per 1.000 krijgen "
                  "geen interval en geen toets: berichten zijn geen steekproef en komen in reeksen (reacties op één "
                  "bericht), dus een toets zou te zeker zijn.",
-        "waves": "Bron: {sources}. Laatste meting tot en met {period} tegenover de meting daarvoor; significant alleen "
-                 "als het 95%-interval van het verschil 0 niet bevat. De download bevat beide tabellen.",
+        "waves": "Bron: {sources}. Laatste meting tot het einde van de periode ({period}) tegenover de meting "
+                 "daarvoor; significant alleen als het 95%-interval van het verschil 0 niet bevat. De download "
+                 "bevat beide tabellen.",
         "scatter": "Bronnen: {police} ({period}); {survey} (meting {waves}); {posts} ({period}). Balkjes: "
                    "95%-intervallen. Grootte: berichten per 1.000 inwoners per jaar; een open symbool = geen "
                    "berichtencijfer (reden in de tabel). Dikke rand: gekozen wijk. {scope}",
@@ -115,9 +116,9 @@ TEXT = {
         "pairs": "Sources: {sources}. Period: {period}; survey: latest wave. {method} Posts per 1,000 get no interval "
                  "and no test: posts are not a sample and come in runs (replies to one post), so a test would be "
                  "too certain.",
-        "waves": "Source: {sources}. Latest wave up to the end of {period} against the wave before it; significant "
-                 "only when "
-                 "the 95% interval of the difference does not contain 0. The download holds both tables.",
+        "waves": "Source: {sources}. Latest wave up to the end of the period ({period}) against the wave before "
+                 "it; significant only when the 95% interval of the difference does not contain 0. The download "
+                 "holds both tables.",
         "scatter": "Sources: {police} ({period}); {survey} (wave {waves}); {posts} ({period}). Bars: 95% intervals. "
                    "Size: posts per 1,000 inhabitants per year; an open symbol = no posts figure (reason in the "
                    "table). Thick outline: chosen district. {scope}",
