@@ -172,6 +172,36 @@ def page_times(warehouse: Path = NATIONAL_WAREHOUSE, warm_runs: int = WARM_RUNS)
     return rows
 
 
+FRESH_PROCESS_RUN = """
+import sys, time
+from streamlit.testing.v1 import AppTest
+at = AppTest.from_file(sys.argv[1], default_timeout=600)
+at.query_params["gm"] = sys.argv[2]
+started = time.perf_counter()
+at.run()
+print(f"{(time.perf_counter() - started) * 1000:.1f}", "FOUT" if at.exception else "")
+"""
+
+
+def fresh_process_times(warehouse: Path = NATIONAL_WAREHOUSE) -> list[dict]:
+    """The coldest case: each page's first run in a new Python process (imports of pandas, scipy, plotly, folium
+    included), for the largest gemeente, as after a server restart."""
+    gemeente = choose_gemeenten(warehouse)["largest"]
+    from wijkbeeld.pages_registry import PAGES
+
+    rows = []
+    for script, title, *_ in PAGES:
+        done = subprocess.run([sys.executable, "-c", FRESH_PROCESS_RUN, str(ROOT / script), gemeente], cwd=ROOT,
+                              env={**os.environ, "WIJKBEELD_WAREHOUSE": str(warehouse)}, capture_output=True,
+                              text=True, timeout=600)
+        words = (done.stdout.strip().splitlines() or ["?"])[-1].split()
+        value = float(words[0]) if done.returncode == 0 and words[0] != "?" else None
+        failed = " FOUT" if value is None or "FOUT" in words else ""
+        rows.append(_row(f"landelijk: {title}, grootste gemeente {gemeente}: eerste run in een nieuw proces{failed}",
+                         value, "ms", TARGET_COLD_GEMEENTE_MS))
+    return rows
+
+
 MAP_VALUES_SQL = """
 SELECT f.area_code, sum(f.incident_count) AS incidents_12m
 FROM fct_incident_month f
@@ -265,6 +295,7 @@ def national(reuse: bool = False) -> list[dict]:
         rows += generate_and_build()
     rows += map_sizes()
     rows += page_times()
+    rows += fresh_process_times()
     rows += parquet_figures()
     return rows
 
