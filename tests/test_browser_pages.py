@@ -164,3 +164,41 @@ def test_english_switch_translates_the_navigation_and_the_page(server, page):
     assert page.locator("h1").first.inner_text() == "Compare"
     assert "lang=en" in page.url
     _no_errors(page)
+
+
+@pytest.fixture(scope="module")
+def country_server(country_warehouse):
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with streamlit_server(country_warehouse) as url:
+        yield url
+
+
+def _choose_gemeente(page, option_text: str) -> None:
+    page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.get_by_role("option", name=re.compile(re.escape(option_text))).first.click()
+
+
+def test_changing_the_gemeente_and_all_gemeenten_at_once(country_server, country_warehouse):
+    with duckdb.connect(str(country_warehouse), read_only=True) as con:
+        wijken = con.execute("SELECT count(*) FROM dim_wijk").fetchone()[0]
+        gm0340 = con.execute("SELECT gemeente_name FROM dim_gemeente WHERE gemeente_code = 'GM0340'").fetchone()[0]
+    with chromium_page(CHROMIUM) as page:
+        page.goto(f"{country_server}/")
+        wait_idle(page)
+        assert "gm=GM0003" in page.url
+        _choose_gemeente(page, "(GM0340)")
+        page.wait_for_url(re.compile(r".*gm=GM0340.*"), timeout=30_000)
+        wait_idle(page)
+        _no_errors(page)
+        assert page.get_by_text(gm0340).count() >= 1
+        _choose_gemeente(page, "Alle gemeenten (3)")
+        page.wait_for_url(re.compile(r".*gm=NL00.*"), timeout=30_000)
+        wait_idle(page)
+        _no_errors(page)
+        assert page.get_by_text(f"{wijken} wijken", exact=False).count() >= 1
+        # The choice carries to the next page, which also shows all gemeenten.
+        page.locator('[data-testid="stSidebarNav"] a', has_text="Vergelijken").dispatch_event("click")
+        page.wait_for_url(re.compile(r".*/vergelijken.*gm=NL00.*"), timeout=60_000)
+        wait_idle(page)
+        _no_errors(page)
