@@ -202,3 +202,32 @@ def test_changing_the_gemeente_and_all_gemeenten_at_once(country_server, country
         page.wait_for_url(re.compile(r".*/vergelijken.*gm=NL00.*"), timeout=60_000)
         wait_idle(page)
         _no_errors(page)
+
+
+WIDGETS = ", ".join(f'[data-testid="{t}"]' for t in (
+    "stSelectbox", "stRadio", "stMultiSelect", "stDownloadButton", "stButton", "stExpander", "stCheckbox",
+    "stSlider", "stNumberInput", "stTextInput", "stDateInput", "stToggle"))
+MARK_FOCUSED = """(selector) => {
+    const el = document.activeElement;
+    const widget = el && el.closest(selector);
+    if (widget) widget.setAttribute('data-reached-by-tab', '1');
+}"""
+UNREACHED = """(selector) => [...document.querySelectorAll(selector)]
+    .filter(w => w.checkVisibility({visibilityProperty: true, contentVisibilityAuto: true})  // not in a closed expander
+                 && !w.hasAttribute('data-reached-by-tab'))
+    .map(w => (w.getAttribute('data-testid') + ': ' + w.innerText.trim().split('\\n')[0]).slice(0, 80))"""
+
+
+@pytest.mark.parametrize("script,title,icon,url_path", PAGES)
+def test_every_control_is_reachable_with_the_tab_key(server, page, script, title, icon, url_path):
+    page.goto(f"{server}/" if script == PAGES[0][0] else f"{server}/{url_path}")
+    wait_idle(page)
+    page.wait_for_timeout(1000)  # elements are inert while a rerun is under way; Tab skips inert elements
+    wait_idle(page)
+    assert len(page.evaluate(UNREACHED, WIDGETS)) >= 3
+    for attempt in range(400):
+        page.keyboard.press("Tab")
+        page.evaluate(MARK_FOCUSED, WIDGETS)  # through the map too: Tab walks its zoom controls and out again
+        if attempt % 25 == 24 and not page.evaluate(UNREACHED, WIDGETS):
+            break
+    assert not page.evaluate(UNREACHED, WIDGETS)
