@@ -32,7 +32,7 @@ EVIL_HOST = "evil.example"
 # Each carries a marker word so a test can find the thing on screen.
 HOSTILE_GEMEENTE_NAME = f"Lindenwaard <script>window.{FLAG}='gemeente';alert('gm')</script> (fictief)"
 HOSTILE_WIJK_NAME = (f"@Centrum <img src=x onerror=\"window.{FLAG}='wijk';alert('wijk')\"> "
-                     "[klik](javascript:alert('wijk')) zo'n **vet** & co")
+                     f"[klik](javascript:alert('wijk')) zie www.{EVIL_HOST}/x zo'n **vet** & co")
 HOSTILE_BUURT_NAME = (f"=HYPERLINK(\"http://{EVIL_HOST}/b\",\"Noord\") <svg/onload=window.{FLAG}='buurt'> "
                       f"<a href=\"javascript:window.{FLAG}='link'\">Noord</a>")
 HOSTILE_PAGE_NAME = f"Bloemhof <img src=x onerror=\"window.{FLAG}='page'\"> [x](javascript:alert('page'))"

@@ -26,7 +26,7 @@ from tests.hostile import (EVIL_HOST, FLAG, HOSTILE_BUURT_NAME, HOSTILE_PAGE_ID,
                            HOSTILE_WIJK_NAME, LIVE_MARKUP, ROLE_USERS, element_nodes, hostile_warehouse, role_secrets,
                            run_page)
 from wijkbeeld.pages_registry import PAGES
-from wijkbeeld.safe import (EXCEL_CELL_MAX_CHARS, QUOTED_INPUT_MAX_CHARS, escape_html, escape_markdown, escape_plotly,
+from wijkbeeld.safe import (EXCEL_CELL_MAX_CHARS, QUOTED_INPUT_MAX_CHARS, WORD_JOINER, escape_html, escape_markdown, escape_plotly,
                            excel_safe_cell, neutralise_cell, quote_input, to_csv_bytes, to_excel_bytes)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -294,9 +294,11 @@ def test_nothing_hostile_executes_in_the_browser(browser, server, title, url_pat
     assert page.locator('[data-testid="stException"]').count() == 0
     for frame in page.frames:  # no live javascript: link anywhere (plotly labels, markdown, tooltips)
         assert frame.locator('a[href^="javascript:" i], [src^="javascript:" i]').count() == 0, frame.url[:80]
+        # nor a link made from a bare address in a name (Markdown's autolinks of http://… and www.…)
+        assert frame.locator(f'a[href*="{EVIL_HOST}" i]').count() == 0, frame.url[:80]
     assert watch.failed == [], watch.failed  # e.g. an <img src=x> that got rendered
     # Where names are shown as text they show literally, entities and Markdown included.
-    shown = body + "\n" + "\n".join(tooltips)
+    shown = (body + "\n" + "\n".join(tooltips)).replace(WORD_JOINER, "")  # invisible, keeps addresses unlinked
     for literal in (HOSTILE_WIJK_NAME, HOSTILE_BUURT_NAME):
         start = literal.split(" ")[0] + " "
         for at in [m.start() for m in re.finditer(re.escape(start), shown)]:
@@ -304,7 +306,7 @@ def test_nothing_hostile_executes_in_the_browser(browser, server, title, url_pat
             assert fragment == literal or len(fragment) < len(literal), f"shown as {fragment!r}"
     assert "&lt;" not in shown and "&amp;" not in shown and "&#x27;" not in shown, "double-escaped text on screen"
     if url_path == "overzicht":
-        assert HOSTILE_WIJK_NAME in body, "the overview's summary lists the wijk by its literal name"
+        assert HOSTILE_WIJK_NAME in body.replace(WORD_JOINER, ""), "the overview's summary lists the wijk by its literal name"
         assert any(HOSTILE_WIJK_NAME in t for t in tooltips), "the map tooltip shows the literal name"
 
 
@@ -320,6 +322,8 @@ hostile_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=
 _LITERAL_MARKDOWN = re.compile(r"(?:\\[!-/:-@\[-`{-~]|&(?:amp|lt|gt);|[^!-/:-@\[-`{-~])*", re.DOTALL)
 _TOKEN = re.compile(r"\\([!-/:-@\[-`{-~])|&(amp|lt|gt);")
 _ENTITY = {"amp": "&", "lt": "<", "gt": ">"}
+# GFM's autolink literals as they start: www., http(s)://, mailto:, xmpp:, and an e-mail address's @domain.
+_AUTOLINK = re.compile(r"(?i)www\.|https?://|mailto:|xmpp:|\w@\w")
 
 
 @PROPERTY
@@ -327,7 +331,9 @@ _ENTITY = {"amp": "&", "lt": "<", "gt": ">"}
 def test_escape_markdown_emits_only_literal_characters_and_round_trips(text):
     out = escape_markdown(text)
     assert _LITERAL_MARKDOWN.fullmatch(out), out
-    assert _TOKEN.sub(lambda m: m.group(1) or _ENTITY[m.group(2)], out) == text
+    shown = _TOKEN.sub(lambda m: m.group(1) or _ENTITY[m.group(2)], out)
+    assert shown.replace(WORD_JOINER, "") == text.replace(WORD_JOINER, "")
+    assert not _AUTOLINK.search(shown), shown  # no bare address left for GFM to turn into a link
 
 
 @PROPERTY
@@ -335,7 +341,8 @@ def test_escape_markdown_emits_only_literal_characters_and_round_trips(text):
 def test_quote_input_is_short_literal_markdown(text):
     out = quote_input(text)
     assert _LITERAL_MARKDOWN.fullmatch(out), out
-    shown = _TOKEN.sub(lambda m: m.group(1) or _ENTITY[m.group(2)], out)
+    # the word joiners escape_markdown adds are the only format characters left (they keep addresses unlinked)
+    shown = _TOKEN.sub(lambda m: m.group(1) or _ENTITY[m.group(2)], out).replace(WORD_JOINER, "")
     assert len(shown) <= QUOTED_INPUT_MAX_CHARS + 1
     assert not any(unicodedata.category(ch) in ("Cc", "Cf") for ch in shown)
     if len(text) <= QUOTED_INPUT_MAX_CHARS and text.isprintable():

@@ -19,6 +19,10 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # backslash-escaped punctuation character as that character, so nothing in the text can start Markdown or
 # Streamlit syntax: links, images, emphasis, headings, lists, tables, :red[...] and :material/icon:, $maths$.
 _MARKDOWN_PUNCTUATION = re.compile(r"([!-%'-/:;=?@\[-`{-~])")
+# GitHub-flavoured Markdown turns bare addresses into links after escapes are resolved (www.x, http://x,
+# mailto:, name@host): a WORD JOINER (U+2060, invisible, no line break) after the trigger keeps them text.
+WORD_JOINER = "\u2060"
+_AUTOLINK_TRIGGER = re.compile(r"(?i)(www(?=\.)|(?:https?|mailto|xmpp)(?=:)|@(?=\w))")
 
 
 def escape_html(value: object) -> str:
@@ -40,10 +44,12 @@ def escape_plotly(value: object) -> str:
 def escape_markdown(value: object) -> str:
     """Text for st.markdown / captions / headers / alerts: shows literally what the resident wrote. Markdown
     punctuation is backslash-escaped and & < > become entities, so links, images, emphasis and HTML show as
-    text. (Not html.escape first: its '&#x27;' for an apostrophe would show literally once '#' is escaped.)"""
+    text; an invisible word joiner after 'www', a scheme or '@' stops bare addresses becoming links.
+    (Not html.escape first: its '&#x27;' for an apostrophe would show literally once '#' is escaped.)"""
     if value is None or (not isinstance(value, str) and pd.isna(value)):
         return ""
-    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", str(value))
+    text = _AUTOLINK_TRIGGER.sub(lambda m: m.group(1) + WORD_JOINER, str(value))
+    text = _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
