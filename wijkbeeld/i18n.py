@@ -49,8 +49,10 @@ EN = {
     "Kies een wijk": "Choose a district",
     "Alle wijken": "All districts",
     "Klik op een wijk op de kaart of kies hem hier.": "Click a district on the map or choose it here.",
-    "Demo: Lindenwaard is een verzonnen gemeente; alle cijfers en berichten zijn gegenereerd.":
-        "Demo: Lindenwaard is a fictitious municipality; all figures and posts are generated.",
+    "Demo: {name} is een verzonnen gemeente; alle cijfers en berichten zijn gegenereerd.":
+        "Demo: {name} is a fictitious municipality; all figures and posts are generated.",
+    "Demo: de gebiedsindeling is echt, maar alle cijfers en berichten zijn gegenereerd.":
+        "Demo: the division into areas is real, but all figures and posts are generated.",
     "Open toegang: dit dashboard is zonder inloggen te zien voor iedereen op deze computer (alleen localhost).":
         "Open access: anyone on this computer can see this dashboard without signing in (localhost only).",
     "Er is nog geen warehouse.": "There is no warehouse yet.",

@@ -14,7 +14,7 @@ from wijkbeeld import queries as q
 from wijkbeeld.auth import ROLE_LABELS, Access, current_access
 from wijkbeeld.db import Warehouse, WarehouseMissing, get_warehouse
 from wijkbeeld.i18n import LANGUAGES, activate, translate
-from wijkbeeld.safe import quote_input, to_csv_bytes, to_excel_bytes
+from wijkbeeld.safe import escape_markdown, quote_input, to_csv_bytes, to_excel_bytes
 from wijkbeeld.settings import Settings, get_settings
 
 i18n.register({
@@ -235,7 +235,11 @@ def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
     state = ViewState(settings, wh, token, gemeente, names[gemeente], is_demo, period, lang, access)
     st.title(state.t(title))
     if is_demo:
-        st.info(state.t("Demo: Lindenwaard is een verzonnen gemeente; alle cijfers en berichten zijn gegenereerd."), icon=":material/science:")
+        # The small demo is one made-up gemeente; the national demo puts made-up figures on the real CBS division.
+        text = (state.t("Demo: {name} is een verzonnen gemeente; alle cijfers en berichten zijn gegenereerd.")
+                .format(name=escape_markdown(gemeenten["gemeente_name"].iloc[0])) if len(gemeenten) == 1
+                else state.t("Demo: de gebiedsindeling is echt, maar alle cijfers en berichten zijn gegenereerd."))
+        st.info(text, icon=":material/science:")
     if state.is_national:
         st.info(state.t("Alle {n} gemeenten in het warehouse tegelijk (met een landelijk warehouse: heel Nederland). "
                         "Kaarten en tabellen tonen de wijken van alle gemeenten; kies een gemeente om in te zoomen.")
