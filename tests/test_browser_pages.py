@@ -231,3 +231,19 @@ def test_every_control_is_reachable_with_the_tab_key(server, page, script, title
         if attempt % 25 == 24 and not page.evaluate(UNREACHED, WIDGETS):
             break
     assert not page.evaluate(UNREACHED, WIDGETS)
+
+
+def test_a_link_to_a_page_is_the_first_request_after_a_start(demo_warehouse):
+    """Streamlit runs a page script on its own (its pages/-folder mode) when the first request after the server
+    started asks for that page; the page hands over to dashboard.py's navigation, so it looks as always."""
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    script, title, _, url_path = PAGES[-1]
+    with streamlit_server(demo_warehouse) as url, chromium_page(CHROMIUM) as page:
+        page.goto(f"{url}/{url_path}?lang=en")
+        wait_idle(page)
+        _no_errors(page)
+        assert page.locator("h1").first.inner_text() == "Data and quality"
+        nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Overview" in nav and "dashboard" not in nav
+        assert f"/{url_path}" in page.url

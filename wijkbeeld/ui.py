@@ -169,9 +169,22 @@ def _access_gate(lang: str, requires: str) -> Access | None:
     return access
 
 
+def _hand_over_to_navigation() -> None:
+    """The first request after the server started, when it is a link to a page (/hotspots), runs that page's
+    script on its own: Streamlit's pages/-folder mode, which stays on until some run calls st.navigation. Then
+    dashboard.py (page config, translated navigation) never ran. Switch the mode off as st.navigation itself
+    does, and run again: the rerun goes through dashboard.py to the same page (URL paths are file names)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def setup_page(title: str, requires: str = "aggregates") -> ViewState | None:
     """Access check, sidebar choices (from and into the URL), banners and the page title.
     Returns None when the page must stop (no access, no warehouse); the reason is already on screen."""
+    _hand_over_to_navigation()
     settings = get_settings()
     lang = _param("lang") if _param("lang") in LANGUAGES else "nl"
     activate(lang)
