@@ -37,15 +37,13 @@ import math
 import os
 import random
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.server import dashboard_server
+
 CHROMIUM = os.environ.get("WIJKBEELD_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -60,71 +58,12 @@ MAX_SESSIONS = 50
 MAX_ROUNDS = 10
 MAX_REPLICAS = 8
 STEP_TIMEOUT_S = 60.0
+STARTUP_TIMEOUT_S = 90.0  # until one dashboard process answers /_stcore/health
 DEADLINE_S = 900.0
 TARGET_P95_S = 3.0
 STEPS = ("overzicht openen", "periode wijzigen", "wijk kiezen", "andere pagina")
 PERIOD_LABEL = "Periode"
 WIJK_LABEL = "Kies een wijk"
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass(frozen=True)
-class Server:
-    url: str
-    pid: int
-
-    def usage(self) -> tuple[float | None, float | None]:
-        """CPU seconds used so far and peak resident memory (MB) of the dashboard process (Linux /proc)."""
-        try:
-            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-            cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            status = Path(f"/proc/{self.pid}/status").read_text()
-            peak = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")) / 1024
-            return cpu, peak
-        except (OSError, StopIteration, IndexError, ValueError):
-            return None, None
-
-
-@contextlib.contextmanager
-def dashboard_server(warehouse: Path, log_dir: Path, timeout: float = 90.0, options: dict[str, str] | None = None):
-    """`streamlit run dashboard.py` on 127.0.0.1:<free port>; yields the Server once /_stcore/health answers."""
-    port = free_port()
-    env = {**os.environ, "WIJKBEELD_WAREHOUSE": str(warehouse)}
-    log_path = log_dir / f"streamlit-{port}.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             *[part for key, value in (options or {}).items() for part in (f"--{key}", value)]],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + timeout
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                        if response.status == 200:
-                            break
-                except OSError:
-                    pass
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"dashboard startte niet: {log_path.read_text()[-2000:]}")
-                time.sleep(0.3)
-            yield Server(url, proc.pid)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
 
 
 @dataclass
@@ -435,7 +374,8 @@ def loadtest(warehouse: Path | None = None, sessions: int = SESSIONS, rounds: in
     if not warehouse.exists():
         raise RuntimeError(f"{warehouse}: geen warehouse; maak de demo met `make demo`")
     with tempfile.TemporaryDirectory(prefix="wijkbeeld-loadtest-") as tmp, contextlib.ExitStack() as stack:
-        servers = [stack.enter_context(dashboard_server(warehouse, Path(tmp), options=server_options))
+        servers = [stack.enter_context(dashboard_server(warehouse, Path(tmp), options=server_options,
+                                                     timeout=STARTUP_TIMEOUT_S))
                    for _ in range(replicas)]
         asyncio.run(_warm([server.url for server in servers]))
         before = [server.usage() for server in servers]

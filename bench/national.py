@@ -257,10 +257,11 @@ def _has_coordinates(geometry: dict) -> bool:
 def parquet_figures(warehouse: Path = NATIONAL_WAREHOUSE) -> list[dict]:
     """Export the marts to partitioned Parquet, then time the Overzicht query on the Parquet views and on the
     DuckDB file (largest gemeente, last 12 months, warm: second run)."""
-    from etl.parquet_export import ParquetWarehouse, export_parquet
+    from etl.parquet_export import export_parquet
     from wijkbeeld import overview
     from wijkbeeld import queries as q
     from wijkbeeld.db import Warehouse
+    from wijkbeeld.parquet_store import ParquetWarehouse
     from wijkbeeld.settings import get_settings
     from wijkbeeld.ui import period_options
 

@@ -403,7 +403,7 @@ def load_posts(con, report: BuildReport, config: SourcesConfig, settings: Settin
 
 
 def load_dimensions(con, settings: Settings) -> None:
-    from etl.crime_groups import crime_group, crime_theme, nuisance_theme
+    from wijkbeeld.crime_groups import crime_group, crime_theme, nuisance_theme
     from etl.readers.veiligheidsmonitor import VM_INDICATORS
     from etl.text.themes import load_taxonomy
 

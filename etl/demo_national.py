@@ -49,7 +49,7 @@ import shapely
 from scipy import sparse
 
 from etl import demo, demo_posts
-from etl.crime_groups import SOORT_MISDRIJF, SOORT_MISDRIJF_TITLES, TOTAL_CODE
+from wijkbeeld.crime_groups import SOORT_MISDRIJF, SOORT_MISDRIJF_TITLES, TOTAL_CODE
 from etl.geo import write_geojson
 
 SEED = 20261129

@@ -8,32 +8,26 @@ in the build. Large facts are split in hive partitions: per gemeente for the inc
 or query touches one folder), per year for the posts. Rows are written sorted by area and month, so Parquet's
 row-group statistics let DuckDB skip what a query does not need.
 
-The read path: `attach_parquet_views(con, path)` creates one view per table, with the original column names,
-order and types (Parquet has no HUGEINT, so a view casts back what the export had to widen), so the read-side
-queries run unchanged. `ParquetWarehouse` offers the Warehouse interface (query, cursor, version, close) over those
-views and follows the CURRENT pointer: `--publish` writes a complete new build under a new prefix and only then
-replaces CURRENT (an atomic rename), so a reader sees the old build or the new one, never a mix.
+This module only writes. The read path (`attach_parquet_views`, `ParquetWarehouse`, following CURRENT) and the
+layout's names (MANIFEST, POINTER) live in `wijkbeeld.parquet_store`, since the dashboard must not import the
+ETL. `--publish` writes a complete new build under a new prefix and only then replaces CURRENT (an atomic
+rename), so a reader sees the old build or the new one, never a mix.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import re
 import shutil
-import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from wijkbeeld.db import ReadOnlyStore
+from wijkbeeld.parquet_store import MANIFEST, POINTER, SAFE_TABLE_NAME, quote_identifier, quote_literal
 
 EXPORTED_PREFIXES = ("dim_", "fct_", "mart_", "meta_", "bridge_")
-MANIFEST = "_manifest.json"
-POINTER = "CURRENT"
 # Hive partitions per table: the partition column is derived (it is not a column of the table and not in the
 # view). The gemeente of a GM/WK/BU code is its 4 digits after the prefix.
 GEMEENTE_OF_AREA = "'GM' || substr(area_code, 3, 4)"
@@ -53,27 +47,19 @@ SORT_KEYS: dict[str, str] = {
     "mart_wijk_theme_month": "wijk_code, month, theme",
 }
 ROW_GROUP_SIZE = 122_880  # DuckDB's own row group size: statistics per ~120k rows
-_SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def exported_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
     rows = con.execute("SELECT table_name, estimated_size FROM duckdb_tables() WHERE schema_name = 'main' "
                        "ORDER BY table_name").fetchall()
-    return [(name, int(size)) for name, size in rows if name.startswith(EXPORTED_PREFIXES) and _SAFE_NAME.match(name)]
+    return [(name, int(size)) for name, size in rows
+            if name.startswith(EXPORTED_PREFIXES) and SAFE_TABLE_NAME.match(name)]
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[dict]:
     return [{"name": name, "type": dtype} for name, dtype in con.execute(
         "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
         [table]).fetchall()]
-
-
-def _quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def _literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
 
 
 def export_parquet(warehouse: Path, outdir: Path, *, compression: str = "zstd") -> dict:
@@ -90,7 +76,7 @@ def export_parquet(warehouse: Path, outdir: Path, *, compression: str = "zstd") 
         for table, _ in exported_tables(con):
             columns = _columns(con, table)
             names = {c["name"] for c in columns}
-            select = ", ".join(_quote(c["name"]) for c in columns)
+            select = ", ".join(quote_identifier(c["name"]) for c in columns)
             order = SORT_KEYS.get(table) if table in SORT_KEYS and all(
                 k.strip() in names for k in SORT_KEYS[table].split(",")) else None
             partition = PARTITIONS.get(table)
@@ -98,18 +84,18 @@ def export_parquet(warehouse: Path, outdir: Path, *, compression: str = "zstd") 
             options = ["FORMAT parquet", f"COMPRESSION {compression}", f"ROW_GROUP_SIZE {ROW_GROUP_SIZE}"]
             if partition and partition[2] in names:
                 column, expression, _ = partition
-                query = f"SELECT {select}, {expression} AS {column} FROM {_quote(table)}"
+                query = f"SELECT {select}, {expression} AS {column} FROM {quote_identifier(table)}"
                 options.append(f"PARTITION_BY ({column})")
                 path = target
             else:
                 partition = None
-                query = f"SELECT {select} FROM {_quote(table)}"
+                query = f"SELECT {select} FROM {quote_identifier(table)}"
                 target.mkdir(parents=True, exist_ok=True)
                 path = target / "data.parquet"
             if order:
                 query += f" ORDER BY {order}"
-            con.execute(f"COPY ({query}) TO {_literal(str(path))} ({', '.join(options)})")
-            rows = con.execute(f"SELECT count(*) FROM {_quote(table)}").fetchone()[0]
+            con.execute(f"COPY ({query}) TO {quote_literal(str(path))} ({', '.join(options)})")
+            rows = con.execute(f"SELECT count(*) FROM {quote_identifier(table)}").fetchone()[0]
             tables.append({"table": table, "columns": columns, "rows": int(rows),
                            "partition": partition[0] if partition else None})
     finally:
@@ -147,77 +133,6 @@ def publish_parquet(warehouse: Path, root: Path, *, keep: int = 3) -> dict:
         if old != target:
             shutil.rmtree(old, ignore_errors=True)
     return manifest | {"path": str(target)}
-
-
-def resolve(path: Path) -> Path:
-    """A build folder (it holds the manifest) or a root with a CURRENT pointer -> the build folder."""
-    path = Path(path)
-    if (path / MANIFEST).exists():
-        return path
-    pointer = path / POINTER
-    if pointer.exists():
-        target = (path / pointer.read_text(encoding="utf-8").strip()).resolve()
-        if (target / MANIFEST).exists():
-            return target
-        raise FileNotFoundError(f"{pointer} wijst naar {target}, maar daar staat geen {MANIFEST}")
-    raise FileNotFoundError(f"{path}: geen Parquet-export ({MANIFEST}) en geen {POINTER}-verwijzing")
-
-
-def attach_parquet_views(con: duckdb.DuckDBPyConnection, path: Path) -> dict:
-    """Create one view per exported table on `con` (e.g. an in-memory DuckDB), with the table's own name, column
-    order and types. Returns the manifest. Paths may be local or any URL DuckDB can read (s3://, https://)."""
-    folder = resolve(path)
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    for entry in manifest["tables"]:
-        table = entry["table"]
-        if not _SAFE_NAME.match(table):
-            raise ValueError(f"{folder / MANIFEST}: ongeldige tabelnaam {table!r}")
-        glob = folder / table / ("**/*.parquet" if entry["partition"] else "data.parquet")
-        hive = ", hive_partitioning = true" if entry["partition"] else ", hive_partitioning = false"
-        columns = ", ".join(f"CAST({_quote(c['name'])} AS {c['type']}) AS {_quote(c['name'])}" for c in entry["columns"])
-        con.execute(f"CREATE OR REPLACE VIEW {_quote(table)} AS SELECT {columns} "
-                    f"FROM read_parquet({_literal(str(glob))}{hive})")
-    return manifest
-
-
-@dataclass(frozen=True)
-class ParquetVersion:
-    path: str
-    build_id: str
-    mtime_ns: int
-
-    @property
-    def token(self) -> str:
-        return f"parquet-{self.build_id}-{self.mtime_ns}"
-
-
-class ParquetWarehouse(ReadOnlyStore):
-    """The Warehouse interface over Parquet views in a process-wide in-memory DuckDB. When CURRENT points at a new
-    build, the next call rebuilds the views, so readers move to the new build without a restart."""
-
-    def __init__(self, path: Path):
-        self.path = Path(path)
-        self._lock = threading.Lock()
-        self._con: duckdb.DuckDBPyConnection | None = None
-        self._version: ParquetVersion | None = None
-
-    def version(self) -> ParquetVersion:
-        folder = resolve(self.path)
-        manifest = folder / MANIFEST
-        build_id = json.loads(manifest.read_text(encoding="utf-8")).get("build_id") or ""
-        return ParquetVersion(str(folder), str(build_id), manifest.stat().st_mtime_ns)
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        current = self.version()
-        with self._lock:
-            if self._con is None or current != self._version:
-                # The old connection is not closed here: other threads may still run cursors on it; it goes when
-                # its last cursor does (as wijkbeeld.db.Warehouse does after a swap).
-                con = duckdb.connect()
-                attach_parquet_views(con, Path(current.path))
-                self._con, self._version = con, current
-            return self._con.cursor()
-
 
 
 def main(argv: list[str] | None = None) -> int:

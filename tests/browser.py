@@ -1,63 +1,30 @@
 """Helpers for browser tests: a real `streamlit run` on a free port and Debian's Chromium through Playwright.
 
 Follows Streamlit's own e2e habits: poll /_stcore/health, then wait for the app to be idle
-(`[data-testid="stApp"][data-test-script-state="notRunning"]`) instead of sleeping.
+(`[data-testid="stApp"][data-test-script-state="notRunning"]`) instead of sleeping. The server itself is
+bench.server's, shared with the load test.
 """
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench.server import dashboard_server, free_port
+
+__all__ = ["CHROMIUM_ARGS", "IDLE", "chromium_page", "free_port", "streamlit_server", "wait_idle"]
+
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
-def streamlit_server(warehouse: Path, extra_env: dict | None = None, timeout: float = 60.0):
-    port = free_port()
-    env = {**os.environ, "WIJKBEELD_WAREHOUSE": str(warehouse), **(extra_env or {})}
-    log = open(warehouse.parent / f"streamlit-{port}.log", "w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError(f"streamlit did not start: {(warehouse.parent / f'streamlit-{port}.log').read_text()[-2000:]}")
-            time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+def streamlit_server(warehouse: Path, extra_env: dict | None = None, timeout: float = 60.0) -> Iterator[str]:
+    """The dashboard on `warehouse`, its log beside the warehouse; yields the base URL."""
+    with dashboard_server(warehouse, warehouse.parent, extra_env=extra_env, timeout=timeout) as server:
+        yield server.url
 
 
 @contextlib.contextmanager

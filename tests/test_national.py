@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from etl.build import build
-from etl.crime_groups import SOORT_MISDRIJF, TOTAL_CODE
+from wijkbeeld.crime_groups import SOORT_MISDRIJF, TOTAL_CODE
 from etl.demo_national import BUURT_CODES, INCIDENT_PLAN, generate_national
 from etl.readers.boundaries import read_boundaries
 from etl.readers.police import read_police_crime

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from etl.crime_groups import CRIME_GROUPS
+from wijkbeeld.crime_groups import CRIME_GROUPS
 from wijkbeeld import q_quality as qq
 from wijkbeeld.db import Warehouse
 from wijkbeeld.stats import METHOD_EXPLANATIONS

@@ -1,27 +1,26 @@
 """The Parquet export: every read-side table round-trips, the read-side queries give identical results on the
-Parquet views and on the DuckDB file, and publishing switches readers to a new build atomically."""
+Parquet views and on the DuckDB file, publishing switches readers to a new build atomically, and the read side
+(wijkbeeld.parquet_store) does not depend on the ETL."""
 from __future__ import annotations
 
+import ast
 import json
 import shutil
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from etl.parquet_export import (
-    MANIFEST,
-    POINTER,
-    ParquetWarehouse,
-    attach_parquet_views,
-    export_parquet,
-    main,
-    publish_parquet,
-)
+from etl.parquet_export import export_parquet, main, publish_parquet
 from wijkbeeld import overview
 from wijkbeeld import queries as q
 from wijkbeeld.db import Warehouse
+from wijkbeeld.parquet_store import MANIFEST, POINTER, ParquetWarehouse, attach_parquet_views
 from wijkbeeld.ui import period_options
+
+WIJKBEELD = Path(__file__).resolve().parents[1] / "wijkbeeld"
+# The dashboard never imports the ETL (its machinery, its dependencies, its writes).
 
 
 @pytest.fixture(scope="module")
@@ -139,3 +138,43 @@ def test_command_line_writes_a_readable_export(demo_warehouse, tmp_path, capsys)
         expected = file_con.execute("SELECT count(*) FROM fct_incident_month").fetchone()[0]
     assert con.execute("SELECT count(*) FROM fct_incident_month").fetchone()[0] == expected
     con.close()
+
+
+def _etl_imports(source: str) -> set[str]:
+    """The etl modules a source imports: `import etl.x`, `from etl.x import y`, `from etl import x` and
+    importlib.import_module / __import__ with a literal name."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == "etl":  # `from etl import demo` imports the module etl.demo
+                found.update(f"etl.{alias.name}" for alias in node.names)
+            else:
+                found.add(node.module)
+        elif (isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Constant)
+              and isinstance(node.args[0].value, str)
+              and getattr(node.func, "attr", getattr(node.func, "id", None)) in ("import_module", "__import__")):
+            found.add(node.args[0].value)
+    return {name for name in found if name == "etl" or name.startswith("etl.")}
+
+
+def test_the_import_scan_sees_every_form_of_importing_the_etl():
+    source = """
+import etl.build
+from etl.parquet_export import publish_parquet
+from etl import demo
+import importlib
+importlib.import_module("etl.readers.base")
+from .etl import nothing
+import etlx, pandas
+"""
+    assert _etl_imports(source) == {"etl.build", "etl.parquet_export", "etl.demo", "etl.readers.base"}
+
+
+def test_no_dashboard_module_imports_the_etl():
+    modules = sorted(WIJKBEELD.rglob("*.py"))
+    assert WIJKBEELD / "parquet_store.py" in modules
+    imports = {str(path.relative_to(WIJKBEELD.parent)): sorted(_etl_imports(path.read_text(encoding="utf-8")))
+               for path in modules}
+    assert not {module: names for module, names in imports.items() if names}

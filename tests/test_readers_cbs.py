@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from etl import crime_groups
+from wijkbeeld import crime_groups
 from etl.readers.base import SourceError
 from etl.readers.cbs_odata import parse_cbs_number, parse_periods, read_cbs_csv, read_cbs_table, read_code_list_csv
 from etl.readers.kwb import read_population

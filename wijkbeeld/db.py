@@ -110,7 +110,7 @@ def get_warehouse(path: Path):
     with _instances_lock:
         if key not in _instances:
             if parquet_dir:
-                from etl.parquet_export import ParquetWarehouse  # read side only; writes nothing
+                from wijkbeeld.parquet_store import ParquetWarehouse  # lazy: that module imports this one
 
                 _instances[key] = ParquetWarehouse(Path(parquet_dir))
             else:

@@ -17,7 +17,7 @@ from pathlib import Path, PurePath
 
 import pandas as pd
 
-from etl.crime_groups import CRIME_GROUPS  # a plain dict module: no ETL machinery is imported
+from wijkbeeld.crime_groups import CRIME_GROUPS
 from wijkbeeld import i18n
 from wijkbeeld import queries as q
 from wijkbeeld.auth import PERMISSIONS, ROLE_LABELS, ROLES

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from etl.crime_groups import SOORT_MISDRIJF_TITLES
+from wijkbeeld.crime_groups import SOORT_MISDRIJF_TITLES
 from etl.geo import simplify_coverage
 from etl.readers.boundaries import read_boundaries
 from etl.readers.police import read_police_crime
