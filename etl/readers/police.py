@@ -8,6 +8,10 @@ The total row ('0.0.0 Totaal misdrijven', or a nuisance category titled 'Totaal 
 to its parts would double every count. How many total rows were set aside is written to `notes`.
 A CSV download names buurten instead of coding them; `match_area_names` links names to boundary codes only
 where exactly one boundary carries that name, and reports the rest instead of guessing.
+
+Records are rejected, never loaded, when their region code has a shape no CBS/Politie table uses ('XX999', 'WK12',
+'GM12345'), and when they repeat the key (region, crime code, period) of an earlier record in the same file: the
+first record counts, each later one becomes a reject naming the key and where the first one is.
 """
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from etl.crime_groups import SOORT_MISDRIJF_TITLES, TOTAL_CODE
+from wijkbeeld.crime_groups import SOORT_MISDRIJF_TITLES, TOTAL_CODE
 from etl.readers.base import Reject, ReadResult, SourceError
 from etl.readers.cbs_odata import (
     CbsTable,
@@ -52,7 +56,19 @@ KNOWN_TABLES = {
     "47024NED": "geregistreerde overlast per wijk en buurt",
     "47013NED": "misdrijven per gemeente",
 }
-AREA_CODE_PATTERN = r"^(NL\d{2}|LD\d{2}|PV\d{2}|RE\d{2}|GM\d{4}|WK\d{6}|BU\d{8})$"
+# Region codes the police tables use: Nederland (NL00 in the wijk/buurt tables, NL01 in 47013NED), landsdelen
+# LD01-LD04 plus LDG4 ('West-Nederland, exclusief G4'), provinces PV20-PV31, regionale eenheden RE01-RE10, each
+# level's 99 ('Niet in te delen'), gemeenten, wijken and buurten. LDG4, ..99 and RE are in the RegioS list of the
+# published 47013NED metadata.
+AREA_CODE_PATTERN = (
+    r"^(NL0[01]|LD0[1-4]|LDG4|LD99|PV2\d|PV3[01]|PV99|RE0[1-9]|RE10|RE99|GM\d{4}|WK\d{6}|BU\d{8})$"
+)
+AREA_CODE_SHAPES = (
+    "NL00/NL01, LD01-LD04, LDG4, PV20-PV31, RE01-RE10, LD99/PV99/RE99, GM + 4 cijfers, WK + 6 cijfers of BU + 8 cijfers"
+)
+# A region label of two capitals and digits only ('WK12', 'XX999') is a code, however broken: no wijk or buurt is
+# called that, so a CSV download with such a label is checked as a code rather than matched as a name.
+CODE_LIKE_LABEL = r"^[A-Z]{2}\d+$"
 # Not even the whole country registers ten million crimes of one kind in one period: a bigger number is a broken export
 # (1e300 from a tool's float, 10^20 from a typo) and would overflow the Int64 count.
 MAX_COUNT = 10_000_000
@@ -92,6 +108,74 @@ def _period_frame(values: pd.Series) -> pd.DataFrame:
     return _by_unique(values, parse)
 
 
+def impossible_area_codes(codes: pd.Series) -> pd.Series:
+    """True where a region code is given but has a shape no police table uses ('XX999', 'WK12', 'GM12345').
+    A missing code is not impossible (the row may name its region instead)."""
+    valid = _by_unique(codes, lambda u: u.astype("string").str.match(AREA_CODE_PATTERN).astype("boolean"))
+    return (codes.notna() & ~valid.astype("boolean").fillna(False)).astype(bool)
+
+
+def first_of_key(parts: list[pd.Series]) -> np.ndarray:
+    """For each row, the position of the first row with the same values in all `parts` (its own position when
+    it is the first). Each part is factorised and the codes folded into one compact key, so this stays a few
+    hash passes over integer arrays at millions of rows. Parts must not hold NA."""
+    n = len(parts[0]) if parts else 0
+    key = np.zeros(n, dtype="int64")
+    for part in parts:
+        codes, uniques = pd.factorize(part)
+        key, _ = pd.factorize(key * (len(uniques) + 1) + (codes + 1))  # re-compacted: never overflows
+    if n == 0:
+        return np.zeros(0, dtype="int64")
+    # factorize numbers keys in order of first appearance, so the k-th first occurrence is where key k starts
+    first_rows = np.flatnonzero(~pd.Series(key).duplicated().to_numpy())
+    return first_rows[key]
+
+
+def _count_text(frame: pd.DataFrame, positions: np.ndarray) -> pd.Series:
+    """A count as a reason shows it: the whole number, else the cell as written ('veel', '.'), else 'leeg'."""
+    count = frame["count"].iloc[positions].astype("Float64").reset_index(drop=True)
+    raw = frame["count_raw"].iloc[positions].astype("string").str.strip().reset_index(drop=True)
+    whole = (count.notna() & (count.abs() < 2**53) & (count % 1 == 0)).fillna(False).astype(bool)
+    shown = ("'" + raw + "'").mask(raw.isna() | (raw == ""), "leeg")
+    return shown.mask(whole, count.where(whole).astype("Int64").astype("string"))
+
+
+def _duplicate_keys(
+    frame: pd.DataFrame, periods: pd.DataFrame, candidate: np.ndarray, bad: np.ndarray, locate
+) -> pd.Series:
+    """Records that repeat the key (region, crime code, period) of an earlier record -> their reject reason,
+    indexed by row position. Only `candidate` rows (a usable key, not a total) take part; the first record of a
+    key counts even when another check rejects it, so a later record never silently replaces a refused one."""
+    rows = np.flatnonzero(candidate)
+    sub = frame.iloc[rows]
+    names = _by_unique(sub["area_name"], normalise_area_name)
+    area_key = sub["area_code"].astype("string").fillna("naam:" + names)  # a region named, not coded
+    first = first_of_key([area_key, sub["crime_code"].astype("string"),
+                          periods["period_start"].iloc[rows], periods["period_type"].iloc[rows].astype("string")])
+    repeat = first != np.arange(len(rows))
+    here, there = rows[repeat], rows[first[repeat]]
+    if here.size == 0:
+        return pd.Series([], dtype="string", index=pd.Index([], dtype="int64"))
+
+    def text(column: str, positions: np.ndarray) -> pd.Series:
+        return frame[column].iloc[positions].astype("string").reset_index(drop=True)
+
+    area = text("area_code", here).fillna("'" + text("area_name", here) + "' (naam)")
+    key = "gebied " + area + ", soort " + text("crime_code", here) + ", periode " + text("period_code", here)
+    where = pd.Series(locate(there), dtype="string") + np.where(bad[there], " (zelf afgewezen)", "")
+    count_here, count_there = _count_text(frame, here), _count_text(frame, there)
+    same = (count_here == count_there).to_numpy(dtype=bool)
+    identical = "dubbel record: " + key + " staat al in " + where + " met hetzelfde aantal (" + count_here + ")"
+    conflicting = (
+        "tegenstrijdig dubbel record: " + key + " staat al in " + where + " met aantal " + count_there
+        + ", hier " + count_here
+    )
+    tail = np.where(bad[there], "; geen van beide telt", "; alleen het eerste record telt")
+    reasons = pd.Series(np.where(same, identical, conflicting), dtype="string") + tail
+    reasons.index = pd.Index(here, dtype="int64")
+    return reasons
+
+
 def _finish(
     frame: pd.DataFrame,
     *,
@@ -103,7 +187,8 @@ def _finish(
     raw: pd.DataFrame,
     locate_series=None,
 ) -> ReadResult:
-    """Shared validation: drop totals (noted), reject unknown codes, bad periods and negative counts."""
+    """Shared validation: drop totals (noted); reject unknown codes, impossible region codes, bad periods and
+    counts, and records that repeat an earlier record's key."""
     notes: list[str] = []
     rejects: list[Reject] = []
     records = len(frame)
@@ -117,23 +202,23 @@ def _finish(
             "totalen worden nooit bij de soorten opgeteld"
         )
     periods = _period_frame(frame["period_code"])
+    unknown_crime = frame["crime_code"].isna() | ~frame["crime_code"].isin(known_codes)
+    no_period = periods["period_start"].isna()
+    implausible = implausible_years(periods["period_start"])
+    quarter = periods["period_type"].isin(["kwartaal"]).fillna(False).astype(bool)
+    no_region = frame["area_code"].isna() & frame["area_name"].isna()
+    bad_area = impossible_area_codes(frame["area_code"])
     checks = [
         (
-            frame["crime_code"].isna() | ~frame["crime_code"].isin(known_codes),
+            unknown_crime,
             lambda r: f"onbekende soort misdrijf/overlast '{r['crime_raw']}' (niet in de codelijst van {source_table})",
         ),
+        (no_period, lambda r: f"onleesbare periode '{r['period_code']}' (verwacht bijv. 2024MM03 of 2024JJ00)"),
         (
-            periods["period_start"].isna(),
-            lambda r: f"onleesbare periode '{r['period_code']}' (verwacht bijv. 2024MM03 of 2024JJ00)",
-        ),
-        (
-            implausible_years(periods["period_start"]),
+            implausible,
             lambda r: f"periode '{r['period_code']}' ligt buiten {plausible_years_text()} (tikfout of kapotte export)",
         ),
-        (
-            periods["period_type"].isin(["kwartaal"]).fillna(False).astype(bool),
-            lambda r: f"kwartaalperiode '{r['period_code']}' wordt niet ondersteund (alleen maand en jaar)",
-        ),
+        (quarter, lambda r: f"kwartaalperiode '{r['period_code']}' wordt niet ondersteund (alleen maand en jaar)"),
         (frame["count_bad"], lambda r: f"aantal '{r['count_raw']}' is geen getal"),
         (
             pd.Series(~np.isfinite(frame["count"].astype("float64").fillna(0).to_numpy()), index=frame.index)
@@ -145,16 +230,34 @@ def _finish(
             ((frame["count"] % 1) != 0).fillna(False).astype(bool),
             lambda r: f"aantal {r['count']} is geen geheel getal",
         ),
+        (no_region, lambda r: "regio ontbreekt (geen code en geen naam)"),
         (
-            frame["area_code"].isna() & frame["area_name"].isna(),
-            lambda r: "regio ontbreekt (geen code en geen naam)",
+            bad_area,
+            lambda r: f"onmogelijke gebiedscode: '{r['area_code']}' past bij geen CBS-regiocode (verwacht {AREA_CODE_SHAPES})",
         ),
     ]
     bad = pd.Series(False, index=frame.index)
     for mask, _ in checks:
         bad |= mask.fillna(True).astype(bool) & ~total & ~bad
-    if bad.any():
-        positions = np.flatnonzero(bad.to_numpy())
+    bad = bad.to_numpy(dtype=bool)
+    key_bad = (unknown_crime | no_period | implausible | quarter | no_region | bad_area).fillna(True).astype(bool)
+    # Only coded rows: two rows naming "Centrum" may be buurten of different gemeenten; the build matches names
+    # to boundaries first and then merges what still repeats (and logs it).
+    candidate = (~total.to_numpy(dtype=bool) & ~key_bad.to_numpy(dtype=bool)
+                 & frame["area_code"].notna().to_numpy(dtype=bool))
+    repeats = _duplicate_keys(frame, periods, candidate, bad, locate)
+    duplicate = np.zeros(len(frame), dtype=bool)
+    duplicate[repeats.index.to_numpy()] = True
+    duplicate &= ~bad  # another check already explains the record: first failing check wins
+    if duplicate.any():
+        conflicting = int(repeats[duplicate[repeats.index.to_numpy()]].str.startswith("tegenstrijdig").sum())
+        notes.append(
+            f"{source.name}: {int(duplicate.sum())} dubbele records afgewezen ({conflicting} met een ander aantal); "
+            "per gebied, soort en periode telt alleen het eerste record"
+        )
+    rejected = bad | duplicate
+    if rejected.any():
+        positions = np.flatnonzero(rejected)
         locators = locate(positions)
         sub = frame.iloc[positions]
         raw_sub = raw.iloc[positions][raw_columns]
@@ -163,9 +266,12 @@ def _finish(
             hit = mask.fillna(True).astype(bool).iloc[positions]
             if hit.any():
                 reasons[hit.to_numpy()] = sub[hit.to_numpy()].apply(explain, axis=1).to_numpy()
+        is_repeat = duplicate[positions]
+        if is_repeat.any():
+            reasons[is_repeat] = repeats.reindex(positions[is_repeat]).to_numpy(dtype=object)
         for locator, reason, (_, raw_row) in zip(locators, reasons, raw_sub.iterrows()):
             rejects.append(Reject.of(source, locator, reason, "; ".join(f"{k}={v}" for k, v in raw_row.items())))
-    keep = ~total & ~bad
+    keep = pd.Series(~total.to_numpy(dtype=bool) & ~rejected, index=frame.index)
     kept_positions = np.flatnonzero(keep.to_numpy())
     out = pd.DataFrame(
         {
@@ -323,7 +429,8 @@ def _read_csv(path: Path, code_list) -> ReadResult:
     if code_col is not None:
         area_code = strip_keys(raw[code_col])
     else:
-        looks_coded = region.str.strip().str.match(AREA_CODE_PATTERN).fillna(False)
+        label = region.str.strip()
+        looks_coded = (label.str.match(AREA_CODE_PATTERN) | label.str.match(CODE_LIKE_LABEL)).fillna(False)
         area_code = strip_keys(region).where(looks_coded)
     area_name = region.where(area_code.isna() | (code_col is not None))
     crime_code = _labels_to_codes(raw[crime_col], titles)
