@@ -114,7 +114,7 @@ def dutch_left(at: AppTest, data: list[str]) -> dict[str, str]:
     for text in texts:
         if text.startswith("$$ID-"):  # widget ids
             continue
-        text = re.sub(r"https?://\S+|\?[\w=&%.-]+", " ", normalise(text))
+        text = re.sub(r"https?://\S+|\?[\w=&%.-]+|[\w.+-]+@[\w.-]+", " ", normalise(text))  # links, e-mail
         for name in data:
             if name in text:
                 text = text.replace(name, " ")
@@ -147,6 +147,22 @@ def test_page_in_english_shows_no_dutch_text(country_env, script, gm):
     at.query_params["lang"] = "en"
     if gm:
         at.query_params["gm"] = gm
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    left = dutch_left(at, _data_strings(country_env))
+    assert not left, "\n".join(f"{word!r} in: {text}" for word, text in left.items())
+
+
+@pytest.mark.parametrize("script", [p[0] for p in PAGES])
+@pytest.mark.parametrize("role", ["beleid", "politie"])
+def test_signed_in_roles_see_english_too(country_env, tmp_path_factory, monkeypatch, script, role):
+    """What a role sees differently (sign-in line, 'not for your role' notices, withheld examples) is English too."""
+    from tests.hostile import ROLE_USERS, role_secrets
+
+    monkeypatch.setenv("WIJKBEELD_SECRETS", str(role_secrets(tmp_path_factory)))
+    at = AppTest.from_file(str(ROOT / script), default_timeout=90)
+    at.user = ROLE_USERS[role]
+    at.query_params["lang"] = "en"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     left = dutch_left(at, _data_strings(country_env))
