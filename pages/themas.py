@@ -129,7 +129,7 @@ st.query_params.update({"thema": theme, **({"wijk": wijk} if wijk else {})})
 
 # --- Terms -----------------------------------------------------------------------------------------------------
 st.subheader(t("Waarom dit thema: meest gevonden termen"))
-min_messages = 1 if state.can("post_text") else qt.MIN_TERM_MESSAGES_WITHOUT_TEXT
+min_messages = 1 if state.can("post_text") else state.settings.min_messages_per_term_without_text
 terms_shown = cached_query(qt.q_terms_table, state.token, gemeente=state.gemeente, period=state.period,
                            min_messages=min_messages, lang=lang).rename(columns=t)
 st.dataframe(terms_shown, hide_index=True, width="stretch")

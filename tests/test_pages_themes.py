@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from wijkbeeld import q_themes as qt
 from wijkbeeld.db import Warehouse
 from wijkbeeld.queries import Period
+from wijkbeeld.settings import get_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = str(ROOT / "pages" / "themas.py")
@@ -148,8 +149,9 @@ def test_terms_are_counted_per_message_from_the_json_lists(wh, con):
     assert (got == counts.reindex(got.index)).all()
     top = counts.loc["inbraak"].sort_values(ascending=False)
     assert terms[terms["theme"] == "inbraak"].iloc[0]["messages"] == top.iloc[0]
-    strict = qt.q_theme_terms(wh, gemeente="GM9999", period=Y2025, min_messages=qt.MIN_TERM_MESSAGES_WITHOUT_TEXT)
-    assert (strict["messages"].dropna() >= qt.MIN_TERM_MESSAGES_WITHOUT_TEXT).all()
+    threshold = get_settings().min_messages_per_term_without_text
+    strict = qt.q_theme_terms(wh, gemeente="GM9999", period=Y2025, min_messages=threshold)
+    assert (strict["messages"].dropna() >= threshold).all()
     # Every theme with messages keeps its row and count, also when none of its terms is frequent enough.
     assert set(strict["theme"]) == set(terms["theme"])
     assert (strict.drop_duplicates("theme").set_index("theme")["theme_messages"]
@@ -244,7 +246,7 @@ def test_role_beleid_sees_no_post_text_anywhere(warehouse_env, tmp_path, monkeyp
     # Terms shown to beleid come from at least the threshold number of messages.
     terms = _frame(beleid, "Meest gevonden termen (aantal berichten)")["Meest gevonden termen (aantal berichten)"]
     counts = terms.str.findall(r"\((\d+)\)").explode().dropna().astype(int)
-    assert len(counts) and counts.min() >= qt.MIN_TERM_MESSAGES_WITHOUT_TEXT
+    assert len(counts) and counts.min() >= get_settings().min_messages_per_term_without_text
 
 
 def test_wijk_since_matches_launch_and_first_message_directly(wh, con):

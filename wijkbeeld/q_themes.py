@@ -27,9 +27,6 @@ SOURCE_THEMES = f"{q.SOURCE_POSTS}; thema's automatisch toegekend met trefwoorde
 TREND_TOP_THEMES = 5
 # Terms per theme in the "waarom" table.
 TERMS_PER_THEME = 8
-# A matched term can be a phrase taken from one message; without permission to read post text a term is only shown
-# when at least this many messages in the selection matched it, so no single resident's wording is reproduced.
-MIN_TERM_MESSAGES_WITHOUT_TEXT = 5
 # Example messages shown at first, and added per "meer" click.
 EXAMPLES_STEP = 20
 EXAMPLES_MAX = 200

@@ -43,6 +43,9 @@ class Settings:
     # Privacy: the pseudonym key is read from this environment variable (or Streamlit secrets), never stored.
     pseudonym_key_env: str = "WIJKBEELD_PSEUDONYM_KEY"
     retention_months: int = field(default_factory=lambda: _env_int("WIJKBEELD_RETENTION_MONTHS", 24))
+    # Without permission to read post text (role beleid) a matched term is shown only when at least this many
+    # messages in the selection matched it, so no single resident's wording is reproduced.
+    min_messages_per_term_without_text: int = field(default_factory=lambda: _env_int("WIJKBEELD_MIN_TERM_MESSAGES", 5))
     # Honest numbers.
     min_population_for_ranking: int = field(default_factory=lambda: _env_int("WIJKBEELD_MIN_POPULATION", 200))
     min_respondents: int = field(default_factory=lambda: _env_int("WIJKBEELD_MIN_RESPONDENTS", 30))
