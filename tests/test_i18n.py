@@ -167,3 +167,36 @@ def test_signed_in_roles_see_english_too(country_env, tmp_path_factory, monkeypa
     assert not at.exception, [e.value for e in at.exception]
     left = dutch_left(at, _data_strings(country_env))
     assert not left, "\n".join(f"{word!r} in: {text}" for word, text in left.items())
+
+
+ENGLISH_MARKERS = {"the", "and", "unknown", "district", "districts", "posts", "inhabitants", "municipality",
+                   "municipalities", "survey", "source", "period", "crime", "without", "which", "per year", "where"}
+
+
+@pytest.mark.parametrize("script", [p[0] for p in PAGES])
+def test_english_never_leaks_into_dutch_through_the_caches(country_env, script):
+    """The same process serves both languages from one cache: a page in English, then in Dutch, shows Dutch."""
+    import re
+
+    from tests.hostile import element_nodes, normalise, rendered_texts
+
+    for lang in ("en", "nl"):
+        at = AppTest.from_file(str(ROOT / script), default_timeout=90)
+        at.query_params.update({"lang": lang, "gm": "NL00"})
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+    data = _data_strings(country_env)
+    found = {}
+    for node in element_nodes(at._tree):
+        if getattr(node, "type", None) == "component_instance" or not hasattr(node, "proto"):
+            continue
+        for text in rendered_texts(_Only(node)):
+            if text.startswith("$$ID-"):
+                continue
+            text = re.sub(r"https?://\S+|\?[\w=&%.-]+|[\w.+-]+@[\w.-]+", " ", normalise(text))
+            for name in data:
+                text = text.replace(name, " ")
+            for word in re.findall(r"(?<!\w)[a-z]+(?: year)?(?!\w)", text.lower()):
+                if word in ENGLISH_MARKERS:
+                    found.setdefault(word, text.strip()[:160])
+    assert not found, "\n".join(f"{word!r} in: {text}" for word, text in found.items())
