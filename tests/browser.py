@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.server import dashboard_server, free_port
 
-__all__ = ["CHROMIUM_ARGS", "IDLE", "chromium_page", "free_port", "streamlit_server", "wait_idle"]
+__all__ = ["CHROMIUM_ARGS", "IDLE", "chromium_page", "free_port", "served", "streamlit_server", "wait_idle"]
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -25,6 +25,19 @@ def streamlit_server(warehouse: Path, extra_env: dict | None = None, timeout: fl
     """The dashboard on `warehouse`, its log beside the warehouse; yields the base URL."""
     with dashboard_server(warehouse, warehouse.parent, extra_env=extra_env, timeout=timeout) as server:
         yield server.url
+
+
+@contextlib.contextmanager
+def served(warehouse: Path, extra_env: dict | None = None) -> Iterator[str]:
+    """streamlit_server for a browser test: the test is skipped when Debian's Chromium is not installed."""
+    import pytest
+
+    from tests.conftest import chromium_path
+
+    if chromium_path() is None:
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with streamlit_server(warehouse, extra_env) as url:
+        yield url
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.browser import chromium_page, streamlit_server, wait_idle
+from tests.browser import chromium_page, served, wait_idle
 from tests.conftest import chromium_path
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
@@ -13,9 +13,7 @@ CHROMIUM = chromium_path()
 
 @pytest.fixture(scope="module")
 def server(demo_warehouse):
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with streamlit_server(demo_warehouse) as url:
+    with served(demo_warehouse) as url:
         yield url
 
 

@@ -9,7 +9,7 @@ import re
 import duckdb
 import pytest
 
-from tests.browser import chromium_page, streamlit_server, wait_idle
+from tests.browser import chromium_page, served, streamlit_server, wait_idle
 from tests.conftest import chromium_path
 from wijkbeeld.pages_registry import PAGES
 
@@ -19,9 +19,7 @@ CHROMIUM = chromium_path()
 
 @pytest.fixture(scope="module")
 def server(demo_warehouse):
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with streamlit_server(demo_warehouse) as url:
+    with served(demo_warehouse) as url:
         yield url
 
 
@@ -168,9 +166,7 @@ def test_english_switch_translates_the_navigation_and_the_page(server, page):
 
 @pytest.fixture(scope="module")
 def country_server(country_warehouse):
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
-    with streamlit_server(country_warehouse) as url:
+    with served(country_warehouse) as url:
         yield url
 
 

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from tests.browser import chromium_page, streamlit_server, wait_idle
+from tests.browser import chromium_page, served, wait_idle
 from tests.conftest import chromium_path
 from tests.hostile import (EVIL_HOST, FLAG, HOSTILE_BUURT_NAME, HOSTILE_PAGE_ID, HOSTILE_POSTS, HOSTILE_WIJK,
                            HOSTILE_WIJK_NAME, LIVE_MARKUP, ROLE_USERS, element_nodes, hostile_warehouse, role_secrets,
@@ -198,10 +198,8 @@ def _names_read(script: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def server(hostile, tmp_path_factory):
-    if CHROMIUM is None:
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     absent = tmp_path_factory.mktemp("no-secrets") / "secrets.toml"
-    with streamlit_server(hostile, extra_env={"WIJKBEELD_SECRETS": str(absent)}) as url:
+    with served(hostile, {"WIJKBEELD_SECRETS": str(absent)}) as url:
         yield url
 
 
