@@ -505,7 +505,8 @@ def test_did_conclusion_and_notes_in_english():
     rng = np.random.default_rng(11)
     result = S.did_staggered(_panel(rng, effect=2.0), **DID, n_boot=200, seed=1)
     text = S.did_conclusion(result, "the number of reports", "en")
-    assert text.startswith(f"After a district page launched, the number of reports changed on average {result.att:.2f} ")
+    assert text.startswith(f"After a district page launched, the number of reports in districts with a page changed "
+                           f"on average by {result.att:+.2f} relative to")
     assert f"(95% interval {result.lower:.2f} to {result.upper:.2f})." in text and "higher than expected" in text
     assert S.did_conclusion(result, "het aantal meldingen") == S.did_conclusion(result, "het aantal meldingen", "nl")
     early = _panel(rng, effect=0.0).assign(start=lambda f: f["start"].where(f["wijk"] != "WK00", 2015))

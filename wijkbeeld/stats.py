@@ -1091,8 +1091,8 @@ _DID_TEXT = {
     "nl": {
         "none": "Voor {label} is geen vergelijking mogelijk: er zijn geen wijken met een pagina en tegelijk wijken "
                 "zonder (of nog zonder) pagina met cijfers vóór en na de start.",
-        "estimate": "Na de start van een wijkpagina veranderde {label} in wijken met een pagina gemiddeld {att} meer "
-                    "dan in wijken die (nog) geen pagina hadden",
+        "estimate": "Na de start van een wijkpagina veranderde {label} in wijken met een pagina gemiddeld {att} ten "
+                    "opzichte van wijken die (nog) geen pagina hadden",
         "interval": " (95%-interval {lower} tot {upper}).",
         "no_interval": " (een betrouwbaarheidsinterval kon niet worden berekend).",
         "higher": "hoger", "lower": "lager",
@@ -1116,8 +1116,8 @@ _DID_TEXT = {
     "en": {
         "none": "For {label} no comparison is possible: there are no districts with a page alongside districts "
                 "without (or not yet with) a page that have figures before and after the launch.",
-        "estimate": "After a district page launched, {label} changed on average {att} more in districts with a page "
-                    "than in districts that did not (yet) have one",
+        "estimate": "After a district page launched, {label} in districts with a page changed on average by {att} "
+                    "relative to districts that did not (yet) have one",
         "interval": " (95% interval {lower} to {upper}).",
         "no_interval": " (a confidence interval could not be computed).",
         "higher": "higher", "lower": "lower",
@@ -1160,7 +1160,8 @@ def did_conclusion(result: DidResult, indicator_label: str, lang: str = "nl") ->
         return text["none"].format(label=indicator_label)
     parts = []
     interval_known = np.isfinite(result.lower) and np.isfinite(result.upper)
-    estimate = text["estimate"].format(label=indicator_label, att=number(result.att, 2))
+    signed = ("+" if result.att > 0 else "") + number(result.att, 2)  # a change: its sign always shown
+    estimate = text["estimate"].format(label=indicator_label, att=signed)
     if interval_known:
         estimate += text["interval"].format(lower=number(result.lower, 2), upper=number(result.upper, 2))
     else:
