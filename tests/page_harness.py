@@ -22,6 +22,22 @@ def downloaded(monkeypatch) -> list[pd.DataFrame]:
     return frames
 
 
+@pytest.fixture
+def deferred(monkeypatch) -> list:
+    """Every deferred download (file name, callable) a run registers; calling the callable makes the bytes."""
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    seen: list[tuple[str, object]] = []
+    original = MediaFileManager.add_deferred
+
+    def record(self, fn, mimetype, coordinates, file_name=None, **kw):
+        seen.append((file_name or "", fn))
+        return original(self, fn, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    return seen
+
+
 def download_texts(frames: list[pd.DataFrame]) -> list[str]:
     return [str(v) for f in frames for v in [*f.columns, *f.to_numpy(dtype=object).ravel()]]
 

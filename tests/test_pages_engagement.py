@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from wijkbeeld import q_engagement as qe
 from wijkbeeld.db import Warehouse
 from wijkbeeld.queries import Period
+from tests.page_harness import deferred  # noqa: E402,F401  (a fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = str(ROOT / "pages" / "betrokkenheid.py")
@@ -44,21 +45,6 @@ def posts(demo_warehouse) -> pd.DataFrame:
 def population(demo_warehouse) -> pd.DataFrame:
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
         return con.execute("SELECT area_code, year, population FROM fct_population").df()
-
-
-@pytest.fixture
-def deferred(monkeypatch) -> list:
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    seen: list[tuple[str, object]] = []
-    original = MediaFileManager.add_deferred
-
-    def record(self, fn, mimetype, coordinates, file_name=None, **kw):
-        seen.append((file_name or "", fn))
-        return original(self, fn, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return seen
 
 
 def _in_2025(frame: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,8 @@ from wijkbeeld.crime_groups import CRIME_GROUPS
 from wijkbeeld import q_quality as qq
 from wijkbeeld.db import Warehouse
 from wijkbeeld.stats import METHOD_EXPLANATIONS
+from tests.page_harness import deferred  # noqa: E402,F401  (a fixture)
+from tests.page_harness import run_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = str(ROOT / "pages" / "data_kwaliteit.py")
@@ -52,30 +54,8 @@ def wh(rejected_warehouse) -> Warehouse:
     return Warehouse(rejected_warehouse)
 
 
-@pytest.fixture
-def deferred(monkeypatch) -> list:
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    seen: list[tuple[str, object]] = []
-    original = MediaFileManager.add_deferred
-
-    def record(self, fn, mimetype, coordinates, file_name=None, **kw):
-        seen.append((file_name or "", fn))
-        return original(self, fn, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return seen
-
-
 def _run(params: dict | None = None, user: dict | None = None) -> AppTest:
-    at = AppTest.from_file(SCRIPT, default_timeout=90)
-    if user:
-        at.user = user
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(SCRIPT, params, user)
 
 
 def _everything(at: AppTest, deferred: list) -> str:

@@ -19,6 +19,8 @@ from wijkbeeld import q_themes as qt
 from wijkbeeld.db import Warehouse
 from wijkbeeld.queries import Period
 from wijkbeeld.settings import get_settings
+from tests.page_harness import deferred  # noqa: E402,F401  (a fixture)
+from tests.page_harness import run_page  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPT = str(ROOT / "pages" / "themas.py")
@@ -45,31 +47,8 @@ def con(demo_warehouse):
         yield c
 
 
-@pytest.fixture
-def deferred(monkeypatch) -> list:
-    """Every deferred download (file name, callable) a run registers."""
-    from streamlit.runtime.media_file_manager import MediaFileManager
-
-    seen: list[tuple[str, object]] = []
-    original = MediaFileManager.add_deferred
-
-    def record(self, fn, mimetype, coordinates, file_name=None, **kw):
-        seen.append((file_name or "", fn))
-        return original(self, fn, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
-    return seen
-
-
 def _run(params: dict | None = None, user: dict | None = None) -> AppTest:
-    at = AppTest.from_file(SCRIPT, default_timeout=90)
-    if user:
-        at.user = user
-    for key, value in (params or {}).items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(SCRIPT, params, user)
 
 
 def _texts(at: AppTest) -> str:
