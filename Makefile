@@ -27,7 +27,7 @@ venv: $(VENV)/.deps-stamp
 deps: $(VENV)/.deps-stamp
 dev-deps: $(VENV)/.dev-deps-stamp
 
-# Debian's Chromium for the browser tests (never `playwright install`).
+# Debian's Chromium for the browser tests (Playwright drives it through executable_path; no browser download).
 chromium:
 	@if [ -x /usr/bin/chromium ]; then exit 0; fi; \
 	if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \

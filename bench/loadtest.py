@@ -24,8 +24,8 @@ dashboard processes and spreads the sessions over them (as a reverse proxy with 
 Streamlit process runs its scripts under one interpreter lock, so a second process is how a second core is used.
 
 Everything is bounded: sessions <= MAX_SESSIONS, rounds <= MAX_ROUNDS, a timeout per step and a deadline for
-the run; only the loopback address is used (the browser aborts any other request). `playwright install` is never
-used: the browser is /usr/bin/chromium.
+the run; only the loopback address is used (the browser aborts any other request). Playwright never downloads
+a browser of its own: the browser is /usr/bin/chromium.
 """
 from __future__ import annotations
 
