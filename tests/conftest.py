@@ -60,18 +60,29 @@ def chromium_path() -> str | None:
 
 @pytest.fixture(scope="session")
 def country_warehouse(tmp_path_factory) -> Path:
-    """A small country (three gemeenten of the national demo, on the real 2014 division when present, else
-    generated shapes): the warehouse for whole-country views (gm=NL00) and for pages with several gemeenten."""
+    """A small country of three gemeenten of the national demo: Appingedam, Rhenen and Waalwijk of the real 2014
+    division when ../shared/real is present, else three generated ones. The warehouse for views of all gemeenten
+    at once (gm=NL00) and for pages with several gemeenten; tests take its codes from `country_gemeenten`."""
     from etl.build import build
     from etl.demo_national import generate_national
 
     out = tmp_path_factory.mktemp("country") / "demo"
     boundaries = REAL / "cbs-gebiedsindelingen-2014"
-    generate_national(out, gemeenten=["GM0003", "GM0340", "GM0867"], post_records=4_000,
-                      boundaries_dir=boundaries if boundaries.exists() else None)
+    real = boundaries.exists()
+    generate_national(out, gemeenten=["GM0003", "GM0340", "GM0867"] if real else 3, post_records=4_000,
+                      boundaries_dir=boundaries if real else None)
     path = out.parent / "warehouse.duckdb"
     build(out / "sources.toml", path)
     return path
+
+
+@pytest.fixture(scope="session")
+def country_gemeenten(country_warehouse) -> list[str]:
+    """The small country's gemeente codes in the sidebar's order (by name)."""
+    import duckdb
+
+    with duckdb.connect(str(country_warehouse), read_only=True) as con:
+        return [r[0] for r in con.execute("SELECT gemeente_code FROM dim_gemeente ORDER BY gemeente_name").fetchall()]
 
 
 @pytest.fixture
