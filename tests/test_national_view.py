@@ -10,6 +10,7 @@ import duckdb
 import pytest
 
 from tests.page_harness import frame_with, run_page
+from wijkbeeld.safe import escape_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 OVERZICHT = str(ROOT / "pages" / "overzicht.py")
@@ -79,4 +80,4 @@ def test_a_wijk_of_any_gemeente_can_be_chosen_in_the_national_view(country_env, 
     assert at.query_params["wijk"] == code
     assert any(name in s.value for s in at.subheader)
     if gm == "NL00":
-        assert any(gemeente in c.value for c in at.caption)
+        assert any(escape_markdown(gemeente) in c.value for c in at.caption)

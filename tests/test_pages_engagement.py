@@ -244,6 +244,8 @@ def test_whole_country_figures_match_plain_sql(country_env, deferred):
     with duckdb.connect(str(country_env), read_only=True) as con:
         messages = con.execute("SELECT count(*) FROM fct_post WHERE year(month) = 2025").fetchone()[0]
         owners = {r[0] for r in con.execute("SELECT DISTINCT owner_type FROM dim_page").fetchall()}
+        with_pages = {r[0] for r in con.execute("""SELECT DISTINCT g.gemeente_name FROM bridge_page_wijk b
+                                                   JOIN dim_wijk w USING (wijk_code) JOIN dim_gemeente g USING (gemeente_code)""").fetchall()}
     activity = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert activity["layout"]["yaxis"]["title"]["text"] == "Berichten en reacties per maand"
     traces = activity["data"]
@@ -251,7 +253,7 @@ def test_whole_country_figures_match_plain_sql(country_env, deferred):
     assert sum(np.nansum(_plotly_values(t["y"])) for t in traces) == messages
     # Pages of several gemeenten: each row names its gemeente.
     table = next(d.value for d in at.dataframe if "Pagina" in d.value.columns and "Berichten" in d.value.columns)
-    assert set(table["Gemeente"]) == {"Gemeente 0003", "Gemeente 0340"}
+    assert set(table["Gemeente"]) == with_pages and len(with_pages) > 1
 
 
 def test_whole_country_lists_are_bounded_and_say_so(country_env, deferred, monkeypatch):
@@ -269,8 +271,8 @@ def test_whole_country_lists_are_bounded_and_say_so(country_env, deferred, monke
     table = next(d.value for d in at.dataframe if "Wijk" in d.value.columns and "Berichten" in d.value.columns)
     assert len(table) == 4 and "Gemeente" in table.columns
     # The wijken with the most posts come first (wijken with a page), then unknowns.
-    shown = table["Berichten"].tolist()[:len(per_wijk)]
-    assert shown == sorted(per_wijk.values(), reverse=True)
+    first = min(len(per_wijk), len(table))
+    assert table["Berichten"].tolist()[:first] == sorted(per_wijk.values(), reverse=True)[:first]
     assert any(f"de 4 wijken met de meeste berichten in de periode, van de {n_wijken}" in c.value for c in at.caption)
     # Without a name list of 16 wijken without a page: a count instead.
     assert any(f"Onbekend bij {n_wijken - len(per_wijk)} van de {n_wijken} rijen" in c.value for c in at.caption)
